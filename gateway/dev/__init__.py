@@ -1,0 +1,1 @@
+"""Development mode: everything in one terminal, nothing to install."""

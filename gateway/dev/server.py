@@ -1,0 +1,70 @@
+"""``gateway dev``: web, job runner, sweeper and Redis in one terminal."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from gateway import config, logs
+from gateway.dev.embedded_redis import EmbeddedRedis
+
+
+@click.command("dev")
+@click.option("--port", default=5000, show_default=True)
+def dev_command(port: int) -> None:
+    """Run everything locally with SQLite, an embedded Redis and the outbox backend."""
+    logs.configure()
+    env = dict(os.environ)
+    env["GATEWAY_DEV"] = "1"
+    env.setdefault("SMS_BACKEND", "outbox")
+    env.setdefault("PUBLIC_URL", f"http://127.0.0.1:{port}")
+    env.setdefault("GATEWAY_INSTANCE", str(Path("instance").resolve()))
+    redis = None
+    if not env.get("REDIS_URL"):
+        redis = EmbeddedRedis().start()
+        env["REDIS_URL"] = redis.url
+        click.echo(f"embedded Redis on {redis.url}")
+    runner = None
+    try:
+        app = _prepare(env)
+        runner = subprocess.Popen(_runner_args(env["REDIS_URL"]), env=env)
+        click.echo(f"open http://127.0.0.1:{port}/dev/phone to play worker and supervisor")
+        app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
+    finally:
+        if runner is not None:
+            runner.terminate()
+            runner.wait(timeout=10)
+        if redis is not None:
+            redis.stop()
+
+
+def _prepare(env: dict[str, str]) -> "object":
+    from gateway import create_app
+    from gateway.dev import demo
+
+    try:
+        app = create_app(env, dev=True)
+    except config.ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    rt = app.extensions["gateway"]
+    if not rt.db.has_schema():
+        rt.db.init_schema()
+    with rt.db.session() as session:
+        code = demo.seed(session, rt.settings.secret_key)
+    if code:
+        click.echo(
+            f"demo: worker Jane Nguyen {demo.WORKER_PHONE}, security code {code}; "
+            "contacts Sam (level 1) and Alex (level 2)"
+        )
+        app.config["DEMO_CODE"] = code
+    return app
+
+
+def _runner_args(redis_url: str) -> list[str]:
+    return [
+        sys.executable, "-m", "rq.cli", "worker", "--with-scheduler",
+        "--worker-class", "gateway.runner.JobRunner", "--url", redis_url,
+        "--worker-ttl", "60", "--maintenance-interval", "30", "gateway",
+    ]

@@ -1,0 +1,1 @@
+"""Escalation: what happens, and when, after a worker goes silent."""

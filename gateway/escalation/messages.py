@@ -1,0 +1,73 @@
+"""Texts the escalation sends: reminders, overdue notices, alerts, all-clears.
+
+Worker messages fit one SMS segment; alerts may take two. Names and notes
+are transliterated to GSM-7 so one accented letter cannot switch a whole
+message to UCS-2 and triple its cost.
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from gateway.gsm7 import segments, to_gsm7
+from gateway.sms_commands.when import format_local, format_span
+
+ALERT_SEGMENTS = 2
+
+
+def reminder(due_at: datetime, tz: ZoneInfo, now: datetime) -> str:
+    return (
+        f"Reminder: your journey is due {format_local(due_at, tz, now)} "
+        f"(in {format_span(due_at - now)}). Reply ARRIVED when safe or EXTEND 30m."
+    )
+
+
+def overdue(alert_at: datetime, tz: ZoneInfo, now: datetime) -> str:
+    return (
+        "You are overdue. Your contacts will be alerted at "
+        f"{format_local(alert_at, tz, now)} unless you reply ARRIVED or EXTEND 30m."
+    )
+
+
+def alert(
+    *,
+    ref: int,
+    kind: str,
+    name: str,
+    phone: str | None,
+    since: datetime,
+    note: str,
+    tz: ZoneInfo,
+    now: datetime,
+) -> str:
+    """The page to a contact; the note is cut, never the reference or the reply words."""
+    who = to_gsm7(f"{name} {phone or '(no phone)'}")
+    when = f"{format_local(since, tz, now)} ({format_span(now - since)})"
+    if kind == "sos":
+        head = f"SOS {ref}: {who} asked for help at {when}."
+    else:
+        head = f"ALERT {ref}: {who} overdue since {when}."
+    tail = f"Reply ACK {ref} to take it, PASS {ref} to escalate now."
+    return _fit(head, to_gsm7(note), tail, ALERT_SEGMENTS)
+
+
+def taken(*, ref: int, worker: str, contact: str) -> str:
+    return to_gsm7(f"ALERT {ref}: {contact} has taken charge of {worker}.")[:160]
+
+
+def all_clear(*, ref: int, worker: str, reason: str) -> str:
+    return to_gsm7(f"ALL CLEAR {ref}: {worker} {reason}. No action needed.")[:160]
+
+
+def unreached(*, ref: int, worker: str) -> str:
+    return to_gsm7(
+        f"ALERT {ref}: no contact could be reached for {worker}. "
+        "Check the contacts list now."
+    )[:160]
+
+
+def _fit(head: str, note: str, tail: str, budget: int) -> str:
+    text = f"{head} Note: {note}. {tail}" if note else f"{head} {tail}"
+    while note and segments(text) > budget:
+        note = note[: max(len(note) - 8, 0)].rstrip()
+        text = f"{head} Note: {note}... {tail}" if note else f"{head} {tail}"
+    return text

@@ -1,0 +1,119 @@
+"""Contacts' replies to an alert: ACK takes it, PASS pages on, RESOLVED ends it.
+
+A reply names an alert by its reference, or means the contact's one open
+alert. A reference to a closed alert answers that it is closed and never
+touches another alert.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway import outbox
+from gateway.escalation import closing, messages, steps
+from gateway.models import Alert, Contact, Journey, Outbox, Worker
+from gateway.sms_commands.parse import Command, Verb
+
+CONTACT_VERBS = frozenset({Verb.ACK, Verb.PASS, Verb.RESOLVED})
+
+
+def handle(session: Session, phone: str, command: Command, now: datetime) -> str:
+    """Apply a contact's reply from ``phone``; returns the reply text."""
+    alerts = _alerts_paged_to(session, phone)
+    if command.ref is not None:
+        alert = next((a for a in alerts if a.id == command.ref), None)
+        if alert is None:
+            return f"No alert {command.ref} was sent to this number."
+    else:
+        live = [a for a in alerts if a.state != "closed"]
+        if not live:
+            return "You have no open alerts. Nothing was changed."
+        if len(live) > 1:
+            refs = " or ".join(str(a.id) for a in live[:3])
+            return f"You have {len(live)} open alerts. Reply {command.verb.name} {refs}."
+        alert = live[0]
+    locked = session.scalars(
+        select(Alert).where(Alert.id == alert.id).with_for_update()
+    ).one()
+    if locked.state == "closed":
+        return f"Alert {locked.id} is already closed. Nothing was changed."
+    contact = _contact(session, phone, locked.org_id)
+    return _ACTIONS[command.verb](session, locked, contact, phone, now)
+
+
+def _alerts_paged_to(session: Session, phone: str) -> list[Alert]:
+    paged = select(Outbox.alert_id).where(
+        Outbox.to_phone == phone, Outbox.kind == "alert", Outbox.status != "cancelled"
+    )
+    return list(
+        session.scalars(select(Alert).where(Alert.id.in_(paged)).order_by(Alert.id))
+    )
+
+
+def _contact(session: Session, phone: str, org_id: int) -> Contact | None:
+    return session.scalars(
+        select(Contact).where(Contact.phone == phone, Contact.org_id == org_id)
+    ).first()
+
+
+def _ack(
+    session: Session, alert: Alert, contact: Contact | None, phone: str, now: datetime
+) -> str:
+    worker = session.get(Worker, alert.worker_id)
+    assert worker is not None
+    if alert.state == "acked":
+        if contact is not None and alert.acked_by == contact.id:
+            return f"Alert {alert.id} is already yours."
+        taker = session.get(Contact, alert.acked_by) if alert.acked_by else None
+        return f"Alert {alert.id} was already taken by {taker.name if taker else 'someone'}."
+    alert.state = "acked"
+    alert.acked_by = contact.id if contact else None
+    alert.acked_at = now
+    alert.next_action_at = None
+    alert.version += 1
+    name = contact.name if contact else phone
+    body = messages.taken(ref=alert.id, worker=worker.full_name, contact=name)
+    for other, contact_id in closing.paged_phones(session, alert.id):
+        if other != phone:
+            outbox.queue(
+                session, to=other, body=body, kind="notice", org_id=alert.org_id,
+                alert_id=alert.id, contact_id=contact_id, worker_id=worker.id,
+            )
+    return (
+        f"Alert {alert.id} is yours. No more levels will be paged. "
+        f"Reply RESOLVED {alert.id} when {worker.first_name} is safe."
+    )[:160]
+
+
+def _pass(
+    session: Session, alert: Alert, contact: Contact | None, phone: str, now: datetime
+) -> str:
+    alert.state = "open"
+    alert.acked_by = None
+    alert.acked_at = None
+    alert.next_action_at = now
+    alert.version += 1
+    steps.run_alert(session, alert.id, alert.version, by="pass")
+    return f"Alert {alert.id} passed on: the next level is being paged now."
+
+
+def _resolve(
+    session: Session, alert: Alert, contact: Contact | None, phone: str, now: datetime
+) -> str:
+    name = contact.name if contact else "a contact"
+    told = closing.close_alert(
+        session, alert, reason="resolved", why=f"was marked safe by {name}", now=now
+    )
+    if alert.journey_id:
+        journey = session.get(Journey, alert.journey_id)
+        if journey is not None and journey.state == "active":
+            journey.state = "closed"
+            journey.closed_at = now
+            journey.closed_by = "contact"
+            journey.next_action_at = None
+            journey.version += 1
+    return f"Alert {alert.id} closed. {told} people alerted were sent the all-clear."
+
+
+_ACTIONS = {Verb.ACK: _ack, Verb.PASS: _pass, Verb.RESOLVED: _resolve}

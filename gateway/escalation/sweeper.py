@@ -1,0 +1,130 @@
+"""The sweeper: the backstop that does not need Redis.
+
+Every pass performs each escalation step whose time has passed and each
+message still waiting to be sent, whatever happened to their RQ jobs. Lost
+jobs, a flushed Redis or a dead scheduler delay an escalation by one pass
+at most. Passes in several processes at once are safe: every step is
+claimed under a row lock.
+"""
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from gateway import clock, outbox, runtime
+from gateway.escalation import steps
+from gateway.models import Alert, Heartbeat, Journey, Outbox
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT = "sweeper"
+BATCH = 500
+
+
+@dataclass
+class SweepResult:
+    journeys: int = 0
+    alerts: int = 0
+    messages: int = 0
+
+
+def sweep(rt: runtime.Runtime) -> SweepResult:
+    """One pass; returns how many steps and sends it caught."""
+    now = clock.now()
+    result = SweepResult()
+    for journey_id in _due_ids(rt, Journey, now):
+        with rt.db.session() as session:
+            if steps.run_journey(session, journey_id, None, by="sweeper"):
+                result.journeys += 1
+    for alert_id in _due_ids(rt, Alert, now):
+        with rt.db.session() as session:
+            if steps.run_alert(session, alert_id, None, by="sweeper"):
+                result.alerts += 1
+    result.messages = _send_waiting(rt, now)
+    _beat(rt, now)
+    if result.journeys or result.alerts or result.messages:
+        log.warning("sweeper: caught %s", result)
+    return result
+
+
+def _due_ids(rt: runtime.Runtime, model: type[Journey] | type[Alert], now: datetime) -> list[int]:
+    live = "active" if model is Journey else "open"
+    with rt.db.session() as session:
+        return list(
+            session.scalars(
+                select(model.id)
+                .where(model.state == live, model.next_action_at <= now)
+                .order_by(model.next_action_at)
+                .limit(BATCH)
+            )
+        )
+
+
+def _send_waiting(rt: runtime.Runtime, now: datetime) -> int:
+    with rt.db.session() as session:
+        # A safety message whose sender died mid-send goes again: at least once.
+        session.execute(
+            update(Outbox)
+            .where(Outbox.status == "sending", Outbox.next_attempt_at <= now)
+            .where(Outbox.kind.in_(outbox.SAFETY_KINDS))
+            .values(status="pending", updated_at=now)
+        )
+        # Anything else stays at most once: it is recorded as lost.
+        session.execute(
+            update(Outbox)
+            .where(Outbox.status == "sending", Outbox.next_attempt_at <= now)
+            .values(status="failed", error_message="sender died mid-send", next_attempt_at=None, updated_at=now)
+        )
+        waiting = list(
+            session.scalars(
+                select(Outbox.id)
+                .where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+                .order_by(Outbox.id)
+                .limit(BATCH)
+            )
+        )
+    for message_id in waiting:
+        outbox.deliver(rt, message_id)
+    return len(waiting)
+
+
+def _beat(rt: runtime.Runtime, now: datetime) -> None:
+    with rt.db.session() as session:
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(Heartbeat).values(name=HEARTBEAT, beat_at=now)
+        session.execute(
+            statement.on_conflict_do_update(index_elements=["name"], set_={"beat_at": now})
+        )
+
+
+def last_beat(rt: runtime.Runtime) -> datetime | None:
+    with rt.db.session() as session:
+        return session.scalar(select(Heartbeat.beat_at).where(Heartbeat.name == HEARTBEAT))
+
+
+class SweeperThread(threading.Thread):
+    """Runs a pass every ``interval`` seconds until stopped."""
+
+    def __init__(self, rt: runtime.Runtime, interval: float) -> None:
+        super().__init__(name="sweeper", daemon=True)
+        self.rt = rt
+        self.interval = interval
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        log.info("sweeper: every %.0f s", self.interval)
+        while not self.stopping.is_set():
+            try:
+                sweep(self.rt)
+            except Exception:
+                log.exception("sweeper: pass failed; trying again next interval")
+            self.stopping.wait(self.interval)
+
+    def stop(self) -> None:
+        self.stopping.set()

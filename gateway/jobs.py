@@ -1,0 +1,22 @@
+"""RQ jobs. They take ids only: RQ logs job arguments, and ids carry no personal data.
+
+A job is a wake-up call. The database decides whether there is work; a job
+woken for a version that has moved on does nothing.
+"""
+
+from gateway import outbox, runtime
+from gateway.escalation import steps
+
+
+def send_message(message_id: int) -> None:
+    outbox.deliver(runtime.get(), message_id)
+
+
+def wake_journey(journey_id: int, version: int) -> None:
+    with runtime.get().db.session() as session:
+        steps.run_journey(session, journey_id, version, by="job")
+
+
+def wake_alert(alert_id: int, version: int) -> None:
+    with runtime.get().db.session() as session:
+        steps.run_alert(session, alert_id, version, by="job")

@@ -1,0 +1,93 @@
+"""What a process needs to do work: settings, database, sender and queue.
+
+The web app and the job runner each build one ``Runtime``. Work that must
+happen after a transaction commits (sending, waking the engine) is attached
+to the session with ``after_commit`` and dispatched only once the commit has
+succeeded, so a job never reads a row that is not there yet.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from gateway import config
+from gateway.db import Database
+from gateway.sms import Sender, make_sender
+
+log = logging.getLogger(__name__)
+
+QUEUE = "gateway"
+_current: "Runtime | None" = None
+
+
+class Runtime:
+    def __init__(self, settings: config.Settings, sender: Sender | None = None) -> None:
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.sender = sender or make_sender(settings)
+        self.redis: Redis | None = None
+        self.queue: Queue | None = None
+        if settings.redis_url:
+            self.redis = Redis.from_url(settings.redis_url, socket_timeout=5)
+            self.queue = Queue(QUEUE, connection=self.redis)
+        event.listen(self.db.sessions, "after_commit", _run_after_commit)
+        event.listen(self.db.sessions, "after_rollback", _forget_after_commit)
+
+    def enqueue(self, func: Callable[..., Any], job_id: str, *args: Any) -> None:
+        """Queue ``func(*args)`` now; Redis trouble is logged, the sweeper covers it."""
+        if self.queue is None:
+            return
+        try:
+            self.queue.enqueue(func, *args, job_id=job_id, result_ttl=0)
+        except RedisError as exc:
+            log.warning("queue: could not enqueue %s: %s", job_id, exc)
+
+    def schedule(
+        self, func: Callable[..., Any], at: datetime, job_id: str, *args: Any
+    ) -> None:
+        """Wake ``func(*args)`` at the aware instant ``at``; the sweeper is the backstop."""
+        if self.queue is None:
+            return
+        if at.tzinfo is None:
+            raise ValueError("RQ reads naive datetimes as local time; pass aware UTC")
+        try:
+            self.queue.enqueue_at(at, func, *args, job_id=job_id, result_ttl=0)
+        except RedisError as exc:
+            log.warning("queue: could not schedule %s: %s", job_id, exc)
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run ``action`` once the session's transaction has committed."""
+    session.info.setdefault("after_commit", []).append(action)
+
+
+def _run_after_commit(session: Session) -> None:
+    for action in session.info.pop("after_commit", []):
+        try:
+            action()
+        except Exception:
+            log.exception("after-commit action failed; the sweeper will retry it")
+
+
+def _forget_after_commit(session: Session) -> None:
+    session.info.pop("after_commit", None)
+
+
+def install(runtime: "Runtime | None") -> None:
+    global _current
+    _current = runtime
+
+
+def get() -> Runtime:
+    """The process's runtime; the job runner builds it from the environment."""
+    global _current
+    if _current is None:
+        _current = Runtime(config.load())
+    return _current

@@ -1,0 +1,92 @@
+"""The one module that talks to Twilio.
+
+Everything else calls ``Sender.send``; tests point the real twilio client at
+a local Twilio-compatible server through ``TWILIO_API_URL``.
+"""
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from gateway.config import Settings
+from gateway.phones import mask
+
+log = logging.getLogger(__name__)
+
+# Twilio answers an SMS create within a second or two; a hung connection
+# must not hold an alert back for long, since a retry may go elsewhere.
+TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class SendResult:
+    sid: str | None
+    status: str
+
+
+class SendError(Exception):
+    """Twilio refused or could not be reached; ``retryable`` says if it may pass."""
+
+    def __init__(self, message: str, *, code: int | None, retryable: bool) -> None:
+        super().__init__(message)
+        self.code = code
+        self.retryable = retryable
+
+
+class Sender(Protocol):
+    def send(self, to: str, body: str, status_callback: str | None) -> SendResult:
+        """Hand one SMS to the provider; raise SendError when it is not taken."""
+        ...
+
+
+class StoreOnlySender:
+    """The ``outbox`` backend: messages are only stored, for the dev phone."""
+
+    def send(self, to: str, body: str, status_callback: str | None) -> SendResult:
+        return SendResult(sid=None, status="stored")
+
+
+class TwilioSender:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        http = TwilioHttpClient(timeout=TIMEOUT_S)
+        self.client = Client(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            http_client=http,
+            environment={},
+        )
+        # The client has no base-URL option; the domain attribute is the seam.
+        self.client.api.base_url = settings.twilio_api_url
+
+    def send(self, to: str, body: str, status_callback: str | None) -> SendResult:
+        sender = self.settings
+        kwargs: dict[str, str] = {"to": to, "body": body}
+        if sender.twilio_messaging_service_sid:
+            kwargs["messaging_service_sid"] = sender.twilio_messaging_service_sid
+        else:
+            kwargs["from_"] = sender.twilio_from
+        if status_callback:
+            kwargs["status_callback"] = status_callback
+        try:
+            message = self.client.messages.create(**kwargs)
+        except TwilioRestException as exc:
+            retryable = exc.status == 429 or exc.status >= 500
+            raise SendError(
+                f"twilio {exc.status}", code=exc.code, retryable=retryable
+            ) from None
+        except requests.RequestException as exc:
+            raise SendError(type(exc).__name__, code=None, retryable=True) from None
+        log.debug("sms %s: accepted as %s", mask(to), message.sid)
+        return SendResult(sid=message.sid, status=str(message.status or "queued"))
+
+
+def make_sender(settings: Settings) -> Sender:
+    if settings.sms_backend == "outbox":
+        return StoreOnlySender()
+    return TwilioSender(settings)

@@ -1,0 +1,68 @@
+"""Twilio's webhooks: inbound messages and delivery status callbacks."""
+
+import logging
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from gateway import delivery, inbound, runtime
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("webhooks", __name__)
+
+
+def _runtime() -> runtime.Runtime:
+    rt: runtime.Runtime = current_app.extensions["gateway"]
+    return rt
+
+
+def _check_signature() -> None:
+    """403 unless Twilio signed exactly PUBLIC_URL + this path with our token."""
+    settings = _runtime().settings
+    url = settings.public_url + request.path
+    if request.query_string:
+        url += "?" + request.query_string.decode("latin-1")
+    signature = request.headers.get("X-Twilio-Signature", "")
+    token = settings.twilio_auth_token
+    if not (token and signature and RequestValidator(token).validate(url, request.form, signature)):
+        log.warning("webhook %s: bad or missing signature from %s", request.path, request.remote_addr)
+        abort(403)
+
+
+def twiml(reply: str | None) -> Response:
+    response = MessagingResponse()
+    if reply:
+        response.message(reply)
+    return Response(str(response), mimetype="text/xml")
+
+
+@bp.post("/sms/inbound")
+def sms_inbound() -> Response:
+    _check_signature()
+    sid = request.form.get("MessageSid", "")
+    sender = request.form.get("From", "")
+    if not sid or not sender:
+        return twiml(None)
+    reply = inbound.process(
+        _runtime(),
+        sid=sid,
+        from_=sender,
+        to=request.form.get("To", ""),
+        body=request.form.get("Body", ""),
+    )
+    return twiml(reply)
+
+
+@bp.post("/sms/status")
+def sms_status() -> Response:
+    _check_signature()
+    sid = request.form.get("MessageSid", "")
+    status = request.form.get("MessageStatus", "")
+    code = request.form.get("ErrorCode", "")
+    if sid and status:
+        delivery.record_status(
+            _runtime(), sid, status.lower(), int(code) if code.isdigit() else None
+        )
+    return Response("", status=204)
