@@ -1,6 +1,7 @@
 """The check-in gateway: SMS safety check-ins for people who work alone."""
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -17,7 +18,7 @@ def create_app(
     """Build the web app from the environment (or ``environ``)."""
     app = Flask(__name__, instance_relative_config=True)
     if rt is None:
-        settings = config.load(environ, instance_path=app.instance_path, dev=dev)
+        settings = config.load(environ, instance_path=Path(app.instance_path), dev=dev)
         rt = runtime.Runtime(settings)
     runtime.install(rt)
     app.extensions["gateway"] = rt

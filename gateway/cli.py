@@ -41,7 +41,7 @@ def parse_duration(text: str) -> int:
     return hours * 3600 + minutes * 60 + seconds
 
 
-class Duration(click.ParamType):
+class Duration(click.ParamType):  # type: ignore[type-arg]
     name = "duration"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> int:
@@ -112,7 +112,9 @@ def user_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 @_guard
-def user_create(email: str, org_name: str, role: str, password_stdin: bool, as_json: bool) -> None:
+def user_create(
+    email: str, org_name: str, role: str, password_stdin: bool, as_json: bool
+) -> None:
     """Create a user; the password comes from a prompt or stdin."""
     from gateway.models import User
 
@@ -125,8 +127,12 @@ def user_create(email: str, org_name: str, role: str, password_stdin: bool, as_j
     with _rt().db.session() as session:
         org = directory.org_by_name(session, org_name)
         user = User(
-            org_id=org.id, email=email.strip().lower(), role=role, active=True,
-            password_hash=generate_password_hash(password), created_at=clock.now(),
+            org_id=org.id,
+            email=email.strip().lower(),
+            role=role,
+            active=True,
+            password_hash=generate_password_hash(password),
+            created_at=clock.now(),
         )
         session.add(user)
         session.flush()
@@ -148,12 +154,21 @@ def worker_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 @_guard
-def worker_add(org_name: str, first: str, last: str, phone: str | None, timezone: str | None, as_json: bool) -> None:
+def worker_add(
+    org_name: str,
+    first: str,
+    last: str,
+    phone: str | None,
+    timezone: str | None,
+    as_json: bool,
+) -> None:
     """Register a worker and print their security code once."""
     rt = _rt()
     with rt.db.session() as session:
         org = directory.org_by_name(session, org_name)
-        worker = directory.add_worker(session, org, first=first, last=last, phone=phone, timezone=timezone)
+        worker = directory.add_worker(
+            session, org, first=first, last=last, phone=phone, timezone=timezone
+        )
         code = codes.issue(session, worker, rt.settings.secret_key, actor="cli")
         payload = {"id": worker.id, "code": code}
     if as_json:
@@ -175,11 +190,15 @@ def contact_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 @_guard
-def contact_add(org_name: str, name: str, phone: str, level: int, as_json: bool) -> None:
+def contact_add(
+    org_name: str, name: str, phone: str, level: int, as_json: bool
+) -> None:
     """Add a contact at an escalation level."""
     with _rt().db.session() as session:
         org = directory.org_by_name(session, org_name)
-        contact = directory.add_contact(session, org, name=name, phone=phone, level=level)
+        contact = directory.add_contact(
+            session, org, name=name, phone=phone, level=level
+        )
         payload = {"id": contact.id, "level": contact.level}
     _emit(as_json, payload)
 
@@ -222,7 +241,9 @@ def policy_set(org_name: str, as_json: bool, **values: int | None) -> None:
             raise click.UsageError("--min-journey must not exceed --max-journey")
         if policy.level_delay_s <= 0:
             raise click.UsageError("--level-delay must be more than zero")
-        payload = {column: getattr(policy, column) for column in POLICY_OPTIONS.values()}
+        payload = {
+            column: getattr(policy, column) for column in POLICY_OPTIONS.values()
+        }
         payload["id"] = org.id
     _emit(as_json, payload)
 
@@ -232,10 +253,21 @@ def policy_set(org_name: str, as_json: bool, **values: int | None) -> None:
 def sweep_command() -> None:
     """Run one sweeper pass, then exit."""
     result = sweep(_rt())
-    click.echo(f"journeys {result.journeys}, alerts {result.alerts}, messages {result.messages}")
+    click.echo(
+        f"journeys {result.journeys}, alerts {result.alerts}, "
+        f"messages {result.messages}"
+    )
 
 
-COMMANDS = [db_group, org_group, user_group, worker_group, contact_group, policy_group, sweep_command]
+COMMANDS = [
+    db_group,
+    org_group,
+    user_group,
+    worker_group,
+    contact_group,
+    policy_group,
+    sweep_command,
+]
 
 
 def init_app(app: Flask) -> None:
@@ -249,7 +281,14 @@ def _cli_app() -> Flask:
     return create_app()
 
 
-main = FlaskGroup(name="gateway", create_app=_cli_app, add_default_commands=False, add_version_option=False, load_dotenv=False, help="The check-in gateway.")
+main = FlaskGroup(
+    name="gateway",
+    create_app=_cli_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    help="The check-in gateway.",
+)
 for _command in COMMANDS:
     main.add_command(_command)
 

@@ -144,7 +144,9 @@ def _api_url(env: Mapping[str, str]) -> str:
     return url.rstrip("/")
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float, maximum: float) -> float:
+def _seconds(
+    env: Mapping[str, str], name: str, default: float, maximum: float
+) -> float:
     raw = env.get(name)
     if not raw:
         return default

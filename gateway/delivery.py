@@ -32,7 +32,9 @@ def record_status(rt: runtime.Runtime, sid: str, status: str, code: int | None) 
         row.updated_at = now
         if status in FAILED:
             row.error_code = code
-            log.warning("outbox %s: %s to %s (%s)", row.id, status, mask(row.to_phone), code)
+            log.warning(
+                "outbox %s: %s to %s (%s)", row.id, status, mask(row.to_phone), code
+            )
             on_failure(session, row, code)
 
 

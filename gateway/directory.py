@@ -28,7 +28,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise DirectoryError(f"Unknown time zone {name!r}, e.g. Australia/Perth") from None
+        raise DirectoryError(
+            f"Unknown time zone {name!r}, e.g. Australia/Perth"
+        ) from None
 
 
 def create_org(session: Session, name: str, timezone: str, region: str) -> Organisation:
@@ -89,7 +91,11 @@ def add_worker(
     session.add(worker)
     session.flush()
     audit.record(
-        session, "worker.added", actor=actor, org_id=org.id, subject=("worker", worker.id)
+        session,
+        "worker.added",
+        actor=actor,
+        org_id=org.id,
+        subject=("worker", worker.id),
     )
     return worker
 

@@ -32,4 +32,6 @@ def healthz() -> Response:
     stale = age is None or age > 3 * rt.settings.sweep_interval
     healthy = checks["database"] == "ok" and checks["redis"] == "ok" and not stale
     checks["status"] = "ok" if healthy else "degraded"
-    return Response(json.dumps(checks), status=200 if healthy else 503, mimetype="application/json")
+    return Response(
+        json.dumps(checks), status=200 if healthy else 503, mimetype="application/json"
+    )

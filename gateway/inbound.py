@@ -32,7 +32,9 @@ STRANGER_REPLY = (
 )
 
 
-def process(rt: runtime.Runtime, *, sid: str, from_: str, to: str, body: str) -> str | None:
+def process(
+    rt: runtime.Runtime, *, sid: str, from_: str, to: str, body: str
+) -> str | None:
     """Handle one inbound SMS once; returns the reply text, or None for silence."""
     for attempt in range(3):
         try:
@@ -54,13 +56,21 @@ def _stored_reply(rt: runtime.Runtime, sid: str) -> str | None:
         return None if row is None else (row.reply or "")
 
 
-def _process_once(rt: runtime.Runtime, *, sid: str, from_: str, to: str, body: str) -> str | None:
+def _process_once(
+    rt: runtime.Runtime, *, sid: str, from_: str, to: str, body: str
+) -> str | None:
     now = clock.now()
     with rt.db.session() as session:
         existing = session.scalar(select(Inbound).where(Inbound.message_sid == sid))
         if existing is not None:
             return existing.reply or None
-        row = Inbound(message_sid=sid, from_phone=from_, to_phone=to, body=body[:1600], received_at=now)
+        row = Inbound(
+            message_sid=sid,
+            from_phone=from_,
+            to_phone=to,
+            body=body[:1600],
+            received_at=now,
+        )
         session.add(row)
         session.flush()
         command = parse(body)
@@ -68,20 +78,26 @@ def _process_once(rt: runtime.Runtime, *, sid: str, from_: str, to: str, body: s
         reply = _route(session, rt, row, command, now)
         row.reply = reply or ""
         if reply:
-            outbox.record_reply(session, to=from_, body=reply, org_id=row.org_id, worker_id=None)
+            outbox.record_reply(
+                session, to=from_, body=reply, org_id=row.org_id, worker_id=None
+            )
         log.info("inbound %s: %s from %s", sid, command.verb.name, mask(from_))
         log.debug("inbound %s: body %r", sid, body)
         return reply or None
 
 
-def _route(session: Session, rt: runtime.Runtime, row: Inbound, command: Command, now: datetime) -> str | None:
+def _route(
+    session: Session, rt: runtime.Runtime, row: Inbound, command: Command, now: datetime
+) -> str | None:
     phone = row.from_phone
     if command.verb is Verb.OPT_OUT:
         _opt_out(session, phone, now)
         return None
     if command.verb is Verb.OPT_IN or (command.verb is Verb.START and command.bare):
         _opt_in(session, phone)
-    binding = session.scalars(select(Binding).where(Binding.phone == phone, Binding.state == "bound")).first()
+    binding = session.scalars(
+        select(Binding).where(Binding.phone == phone, Binding.state == "bound")
+    ).first()
     if binding is not None:
         row.org_id = binding.org_id
         return _from_worker(session, rt, binding, row, command, now)
@@ -97,11 +113,20 @@ def _route(session: Session, rt: runtime.Runtime, row: Inbound, command: Command
         return _not_understood(session, phone, now)
     if command.verb is Verb.OPT_IN:
         return None
-    return STRANGER_REPLY if ratelimit.allow(session, "stranger", phone, now, 1, timedelta(days=1)) else None
+    return (
+        STRANGER_REPLY
+        if ratelimit.allow(session, "stranger", phone, now, 1, timedelta(days=1))
+        else None
+    )
 
 
 def _from_worker(
-    session: Session, rt: runtime.Runtime, binding: Binding, row: Inbound, command: Command, now: datetime
+    session: Session,
+    rt: runtime.Runtime,
+    binding: Binding,
+    row: Inbound,
+    command: Command,
+    now: datetime,
 ) -> str | None:
     worker = session.get(Worker, binding.worker_id)
     org = session.get(Organisation, binding.org_id)
@@ -109,15 +134,22 @@ def _from_worker(
     handler = HANDLERS.get(command.verb)
     if handler is not None:
         ctx = Context(
-            session=session, worker=worker, org=org, policy=directory.policy_for(session, org.id),
-            tz=directory.worker_zone(worker, org), phone=binding.phone, now=now,
+            session=session,
+            worker=worker,
+            org=org,
+            policy=directory.policy_for(session, org.id),
+            tz=directory.worker_zone(worker, org),
+            phone=binding.phone,
+            now=now,
         )
         return handler(ctx, command)
     if command.verb in contact_replies.CONTACT_VERBS:
         return contact_replies.handle(session, binding.phone, command, now)
     if command.verb is Verb.OPT_IN:
         return replies.opt_in()
-    answer = verification.handle(session, binding.phone, row.body, now, rt.settings.secret_key)
+    answer = verification.handle(
+        session, binding.phone, row.body, now, rt.settings.secret_key
+    )
     if answer is not None:
         return answer or None
     if command.verb is Verb.EMPTY and not row.body.strip():
@@ -127,7 +159,9 @@ def _from_worker(
 
 def _not_understood(session: Session, phone: str, now: datetime) -> str | None:
     # Auto-responders answer every text; five replies an hour breaks the loop.
-    if ratelimit.allow(session, "unknown", phone, now, UNKNOWN_LIMIT, timedelta(hours=1)):
+    if ratelimit.allow(
+        session, "unknown", phone, now, UNKNOWN_LIMIT, timedelta(hours=1)
+    ):
         return replies.not_understood()
     return None
 
@@ -135,7 +169,9 @@ def _not_understood(session: Session, phone: str, now: datetime) -> str | None:
 def _opt_out(session: Session, phone: str, now: datetime) -> None:
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(OptOut).values(phone=phone, opted_out_at=now).on_conflict_do_nothing())
+    session.execute(
+        insert(OptOut).values(phone=phone, opted_out_at=now).on_conflict_do_nothing()
+    )
     audit.record(session, "sms.opted_out", actor=f"sms:{mask(phone)}", org_id=None)
     log.warning("inbound: %s opted out; Twilio will refuse texts to it", mask(phone))
 

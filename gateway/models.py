@@ -28,8 +28,8 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored; use clock.now()")
-        value = as_utc(value)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        instant = as_utc(value)
+        return instant.replace(tzinfo=None) if dialect.name == "sqlite" else instant
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         return None if value is None else as_utc(value)

@@ -8,13 +8,18 @@ from sqlalchemy.orm import Session
 from gateway.models import RateEvent
 
 
-def count(session: Session, kind: str, subject: str, now: datetime, window: timedelta) -> int:
-    return session.scalar(
-        select(func.count())
-        .select_from(RateEvent)
-        .where(RateEvent.kind == kind, RateEvent.subject == subject)
-        .where(RateEvent.at > now - window)
-    ) or 0
+def count(
+    session: Session, kind: str, subject: str, now: datetime, window: timedelta
+) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(RateEvent)
+            .where(RateEvent.kind == kind, RateEvent.subject == subject)
+            .where(RateEvent.at > now - window)
+        )
+        or 0
+    )
 
 
 def hit(session: Session, kind: str, subject: str, now: datetime) -> None:
@@ -22,7 +27,12 @@ def hit(session: Session, kind: str, subject: str, now: datetime) -> None:
 
 
 def allow(
-    session: Session, kind: str, subject: str, now: datetime, limit: int, window: timedelta
+    session: Session,
+    kind: str,
+    subject: str,
+    now: datetime,
+    limit: int,
+    window: timedelta,
 ) -> bool:
     """Record one event and say whether it is within ``limit`` per ``window``."""
     if count(session, kind, subject, now, window) >= limit:

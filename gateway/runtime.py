@@ -52,7 +52,7 @@ class Runtime:
     def schedule(
         self, func: Callable[..., Any], at: datetime, job_id: str, *args: Any
     ) -> None:
-        """Wake ``func(*args)`` at the aware instant ``at``; the sweeper is the backstop."""
+        """Wake ``func(*args)`` at the aware instant ``at``; the sweeper backs it up."""
         if self.queue is None:
             return
         if at.tzinfo is None:

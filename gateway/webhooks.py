@@ -26,8 +26,16 @@ def _check_signature() -> None:
         url += "?" + request.query_string.decode("latin-1")
     signature = request.headers.get("X-Twilio-Signature", "")
     token = settings.twilio_auth_token
-    if not (token and signature and RequestValidator(token).validate(url, request.form, signature)):
-        log.warning("webhook %s: bad or missing signature from %s", request.path, request.remote_addr)
+    if not (
+        token
+        and signature
+        and RequestValidator(token).validate(url, request.form, signature)
+    ):
+        log.warning(
+            "webhook %s: bad or missing signature from %s",
+            request.path,
+            request.remote_addr,
+        )
         abort(403)
 
 

@@ -93,7 +93,9 @@ def _truncate(url: str) -> None:
     engine.dispose()
 
 
-def environ(database_url: str, redis_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+def environ(
+    database_url: str, redis_url: str, tmp_path: Path, **extra: str
+) -> dict[str, str]:
     env = {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
@@ -109,7 +111,9 @@ def environ(database_url: str, redis_url: str, tmp_path: Path, **extra: str) -> 
 
 
 @pytest.fixture
-def env(database_url: str, redis_url: str, redis: Redis, tmp_path: Path) -> dict[str, str]:
+def env(
+    database_url: str, redis_url: str, redis: Redis, tmp_path: Path
+) -> dict[str, str]:
     return environ(database_url, redis_url, tmp_path)
 
 

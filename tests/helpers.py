@@ -28,14 +28,19 @@ def make_org(
     rt: runtime.Runtime,
     *,
     bound: bool = True,
-    contacts: tuple[tuple[str, str, int], ...] = (("Sam Supervisor", SAM, 1), ("Alex Manager", ALEX, 2)),
+    contacts: tuple[tuple[str, str, int], ...] = (
+        ("Sam Supervisor", SAM, 1),
+        ("Alex Manager", ALEX, 2),
+    ),
     **policy: int,
 ) -> Org:
     with rt.db.session() as session:
         org = directory.create_org(session, "Pilbara Survey", "Australia/Perth", "AU")
         for column, value in policy.items():
             setattr(directory.policy_for(session, org.id), column, value)
-        worker = directory.add_worker(session, org, first="Jane", last="Nguyễn", phone=WORKER_PHONE)
+        worker = directory.add_worker(
+            session, org, first="Jane", last="Nguyễn", phone=WORKER_PHONE
+        )
         for name, number, level in contacts:
             directory.add_contact(session, org, name=name, phone=number, level=level)
         code = codes.issue(session, worker, rt.settings.secret_key, actor="test")

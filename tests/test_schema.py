@@ -11,7 +11,10 @@ def _reflected(url):
     tables = {}
     for name in inspector.get_table_names():
         columns = {c["name"]: c for c in inspector.get_columns(name)}
-        tables[name] = (columns, inspector.get_pk_constraint(name)["constrained_columns"])
+        tables[name] = (
+            columns,
+            inspector.get_pk_constraint(name)["constrained_columns"],
+        )
     engine.dispose()
     return tables
 
@@ -33,10 +36,19 @@ def test_columns_nullability_and_keys_agree(database_url):
     for name, table in Base.metadata.tables.items():
         columns, primary_key = reflected[name]
         if set(columns) != {c.name for c in table.columns}:
-            differences.append((name, "columns", sorted(set(columns) ^ {c.name for c in table.columns})))
+            differences.append(
+                (
+                    name,
+                    "columns",
+                    sorted(set(columns) ^ {c.name for c in table.columns}),
+                )
+            )
             continue
         for column in table.columns:
-            if not column.primary_key and columns[column.name]["nullable"] != column.nullable:
+            if (
+                not column.primary_key
+                and columns[column.name]["nullable"] != column.nullable
+            ):
                 differences.append((name, column.name, "nullable"))
         if sorted(primary_key) != sorted(c.name for c in table.primary_key):
             differences.append((name, "primary key"))
@@ -51,7 +63,12 @@ def test_column_types_agree_on_type_affinity(database_url):
         return type_._type_affinity.__name__
 
     differences = [
-        (name, column.name, affinity(column.type), affinity(reflected[name][0][column.name]["type"]))
+        (
+            name,
+            column.name,
+            affinity(column.type),
+            affinity(reflected[name][0][column.name]["type"]),
+        )
         for name, table in Base.metadata.tables.items()
         for column in table.columns
         if affinity(column.type) != affinity(reflected[name][0][column.name]["type"])

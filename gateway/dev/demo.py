@@ -36,7 +36,9 @@ def seed(session: Session, secret_key: str) -> str | None:
         session, org, first="Jane", last="Nguyễn", phone=WORKER_PHONE, actor="demo"
     )
     for name, phone, level in CONTACTS:
-        directory.add_contact(session, org, name=name, phone=phone, level=level, actor="demo")
+        directory.add_contact(
+            session, org, name=name, phone=phone, level=level, actor="demo"
+        )
     return codes.issue(session, worker, secret_key, actor="demo")
 
 

@@ -48,10 +48,20 @@ class EmbeddedRedis:
 
     def start(self, timeout: float = 10.0) -> "EmbeddedRedis":
         args = [
-            server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no", "--dir", self.dir,
+            server_binary(),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            self.dir,
             # RQ's jobs must never be evicted to make room.
-            "--maxmemory-policy", "noeviction",
+            "--maxmemory-policy",
+            "noeviction",
         ]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL)
         client = Redis.from_url(self.url)
@@ -82,4 +92,3 @@ class EmbeddedRedis:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
-

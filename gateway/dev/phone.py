@@ -57,8 +57,15 @@ def phone() -> str:
 
 
 def _people(session: Session) -> list[tuple[str, str]]:
-    people = [(f"{w.full_name} (worker)", w.phone) for w in session.scalars(select(Worker)) if w.phone]
-    people += [(f"{c.name} (level {c.level})", c.phone) for c in session.scalars(select(Contact))]
+    people = [
+        (f"{w.full_name} (worker)", w.phone)
+        for w in session.scalars(select(Worker))
+        if w.phone
+    ]
+    people += [
+        (f"{c.name} (level {c.level})", c.phone)
+        for c in session.scalars(select(Contact))
+    ]
     return [(label, phone) for label, phone in people if phone]
 
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import Flask
 
 from gateway import config, logs
 from gateway.dev.embedded_redis import EmbeddedRedis
@@ -30,7 +31,9 @@ def dev_command(port: int) -> None:
     try:
         app = _prepare(env)
         runner = subprocess.Popen(_runner_args(env["REDIS_URL"]), env=env)
-        click.echo(f"open http://127.0.0.1:{port}/dev/phone to play worker and supervisor")
+        click.echo(
+            f"open http://127.0.0.1:{port}/dev/phone to play worker and supervisor"
+        )
         app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
     finally:
         if runner is not None:
@@ -40,7 +43,7 @@ def dev_command(port: int) -> None:
             redis.stop()
 
 
-def _prepare(env: dict[str, str]) -> "object":
+def _prepare(env: dict[str, str]) -> Flask:
     from gateway import create_app
     from gateway.dev import demo
 
@@ -64,7 +67,18 @@ def _prepare(env: dict[str, str]) -> "object":
 
 def _runner_args(redis_url: str) -> list[str]:
     return [
-        sys.executable, "-m", "rq.cli", "worker", "--with-scheduler",
-        "--worker-class", "gateway.runner.JobRunner", "--url", redis_url,
-        "--worker-ttl", "60", "--maintenance-interval", "30", "gateway",
+        sys.executable,
+        "-m",
+        "rq.cli",
+        "worker",
+        "--with-scheduler",
+        "--worker-class",
+        "gateway.runner.JobRunner",
+        "--url",
+        redis_url,
+        "--worker-ttl",
+        "60",
+        "--maintenance-interval",
+        "30",
+        "gateway",
     ]

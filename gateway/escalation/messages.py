@@ -39,7 +39,7 @@ def alert(
     tz: ZoneInfo,
     now: datetime,
 ) -> str:
-    """The page to a contact; the note is cut, never the reference or the reply words."""
+    """The page to a contact; only the note is cut to fit two segments."""
     who = to_gsm7(f"{name} {phone or '(no phone)'}")
     when = f"{format_local(since, tz, now)} ({format_span(now - since)})"
     if kind == "sos":

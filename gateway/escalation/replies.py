@@ -31,7 +31,9 @@ def handle(session: Session, phone: str, command: Command, now: datetime) -> str
             return "You have no open alerts. Nothing was changed."
         if len(live) > 1:
             refs = " or ".join(str(a.id) for a in live[:3])
-            return f"You have {len(live)} open alerts. Reply {command.verb.name} {refs}."
+            return (
+                f"You have {len(live)} open alerts. Reply {command.verb.name} {refs}."
+            )
         alert = live[0]
     locked = session.scalars(
         select(Alert).where(Alert.id == alert.id).with_for_update()
@@ -66,7 +68,8 @@ def _ack(
         if contact is not None and alert.acked_by == contact.id:
             return f"Alert {alert.id} is already yours."
         taker = session.get(Contact, alert.acked_by) if alert.acked_by else None
-        return f"Alert {alert.id} was already taken by {taker.name if taker else 'someone'}."
+        who = taker.name if taker else "someone"
+        return f"Alert {alert.id} was already taken by {who}."
     alert.state = "acked"
     alert.acked_by = contact.id if contact else None
     alert.acked_at = now
@@ -77,8 +80,14 @@ def _ack(
     for other, contact_id in closing.paged_phones(session, alert.id):
         if other != phone:
             outbox.queue(
-                session, to=other, body=body, kind="notice", org_id=alert.org_id,
-                alert_id=alert.id, contact_id=contact_id, worker_id=worker.id,
+                session,
+                to=other,
+                body=body,
+                kind="notice",
+                org_id=alert.org_id,
+                alert_id=alert.id,
+                contact_id=contact_id,
+                worker_id=worker.id,
             )
     return (
         f"Alert {alert.id} is yours. No more levels will be paged. "

@@ -15,8 +15,15 @@ from sqlalchemy.orm import Session
 
 from gateway import clock, directory, outbox, runtime
 from gateway.escalation import engine, messages
-from gateway.models import Alert, Contact, Journey, OptOut, Organisation, StepClaim
-from gateway.models import Worker
+from gateway.models import (
+    Alert,
+    Contact,
+    Journey,
+    OptOut,
+    Organisation,
+    StepClaim,
+    Worker,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +58,9 @@ def claim(session: Session, key: str, due_at: datetime, by: str, **links: int) -
 
 def plan_journey(session: Session, journey: Journey, now: datetime) -> None:
     """Set the journey's next action after a start or extension, and wake it then."""
-    plan = engine.journey_plan(journey.started_at, journey.due_at, timing_for(session, journey.org_id))
+    plan = engine.journey_plan(
+        journey.started_at, journey.due_at, timing_for(session, journey.org_id)
+    )
     journey.next_action_at = engine.next_action_at(plan, now)
     journey.version += 1
     wake_journey_later(session, journey)
@@ -81,7 +90,7 @@ def _schedule(kind: str, row_id: int, version: int, at: datetime) -> None:
 def run_journey(
     session: Session, journey_id: int, version: int | None, by: str
 ) -> str | None:
-    """Carry out the journey's due step; returns its name, or None if nothing was due."""
+    """Carry out the journey's due step; returns its name, or None if none was due."""
     now = clock.now()
     journey = session.scalars(
         select(Journey).where(Journey.id == journey_id).with_for_update()
@@ -94,19 +103,27 @@ def run_journey(
         wake_journey_later(session, journey)
         return None
 
-    plan = engine.journey_plan(journey.started_at, journey.due_at, timing_for(session, journey.org_id))
+    plan = engine.journey_plan(
+        journey.started_at, journey.due_at, timing_for(session, journey.org_id)
+    )
     step = engine.due_step(plan, now)
     done = None
-    if step and claim(session, engine.step_key(journey.id, step), step.at, by, journey_id=journey.id):
+    if step and claim(
+        session, engine.step_key(journey.id, step), step.at, by, journey_id=journey.id
+    ):
         _perform(session, journey, step, now)
         done = step.name
-    journey.next_action_at = None if done == engine.ALERT else engine.next_action_at(plan, now)
+    journey.next_action_at = (
+        None if done == engine.ALERT else engine.next_action_at(plan, now)
+    )
     journey.version += 1
     wake_journey_later(session, journey)
     return done
 
 
-def _perform(session: Session, journey: Journey, step: engine.Step, now: datetime) -> None:
+def _perform(
+    session: Session, journey: Journey, step: engine.Step, now: datetime
+) -> None:
     worker = session.get(Worker, journey.worker_id)
     org = session.get(Organisation, journey.org_id)
     assert worker is not None and org is not None
@@ -114,7 +131,9 @@ def _perform(session: Session, journey: Journey, step: engine.Step, now: datetim
     phone = directory.bound_phone(session, worker.id)
     log.info("journey %s: %s step", journey.id, step.name)
     if step.name == engine.ALERT:
-        open_alert(session, worker, journey, kind="overdue", since=journey.due_at, by="engine")
+        open_alert(
+            session, worker, journey, kind="overdue", since=journey.due_at, by="engine"
+        )
         return
     if phone is None:
         return
@@ -123,7 +142,15 @@ def _perform(session: Session, journey: Journey, step: engine.Step, now: datetim
     else:
         grace = timing_for(session, org.id).grace
         body = messages.overdue(journey.due_at + grace, tz, now)
-    outbox.queue(session, to=phone, body=body, kind=step.name, org_id=org.id, journey_id=journey.id, worker_id=worker.id)
+    outbox.queue(
+        session,
+        to=phone,
+        body=body,
+        kind=step.name,
+        org_id=org.id,
+        journey_id=journey.id,
+        worker_id=worker.id,
+    )
 
 
 def open_alert(
@@ -173,21 +200,33 @@ def run_alert(session: Session, alert_id: int, version: int | None, by: str) -> 
 
 
 def _page_until_someone(
-    session: Session, alert: Alert, by: str, now: datetime, *, note: str = "", everyone: bool = False
+    session: Session,
+    alert: Alert,
+    by: str,
+    now: datetime,
+    *,
+    note: str = "",
+    everyone: bool = False,
 ) -> bool:
     """Page rounds until one reaches a reachable contact or a full repeat is done."""
     levels = _levels(session, alert.org_id)
     paged_any = False
     for _ in range(len(levels) + 1):
         alert.level += 1
-        if not claim(session, engine.round_key(alert.id, alert.level), now, by, alert_id=alert.id):
+        if not claim(
+            session, engine.round_key(alert.id, alert.level), now, by, alert_id=alert.id
+        ):
             continue
         targets = levels if everyone else engine.round_levels(alert.level, levels)
         if _page(session, alert, targets, now, note):
             paged_any = True
             break
     if not paged_any:
-        log.error("alert %s: worker %s left unreached by every level", alert.id, alert.worker_id)
+        log.error(
+            "alert %s: worker %s left unreached by every level",
+            alert.id,
+            alert.worker_id,
+        )
     delay = timing_for(session, alert.org_id).level_delay
     alert.next_action_at = now + delay
     alert.version += 1
@@ -202,10 +241,14 @@ def _levels(session: Session, org_id: int) -> list[int]:
     return sorted(rows)
 
 
-def _page(session: Session, alert: Alert, levels: list[int], now: datetime, note: str) -> bool:
+def _page(
+    session: Session, alert: Alert, levels: list[int], now: datetime, note: str
+) -> bool:
     contacts = session.scalars(
         select(Contact)
-        .where(Contact.org_id == alert.org_id, Contact.active, Contact.level.in_(levels))
+        .where(
+            Contact.org_id == alert.org_id, Contact.active, Contact.level.in_(levels)
+        )
         .where(Contact.phone.not_in(select(OptOut.phone)))
         .order_by(Contact.level, Contact.id)
     ).all()
@@ -224,7 +267,9 @@ def _page(session: Session, alert: Alert, levels: list[int], now: datetime, note
             contact_id=contact.id,
             worker_id=alert.worker_id,
         )
-    log.info("alert %s: round %s paged %s contacts", alert.id, alert.level, len(contacts))
+    log.info(
+        "alert %s: round %s paged %s contacts", alert.id, alert.level, len(contacts)
+    )
     return True
 
 

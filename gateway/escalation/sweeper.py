@@ -52,7 +52,9 @@ def sweep(rt: runtime.Runtime) -> SweepResult:
     return result
 
 
-def _due_ids(rt: runtime.Runtime, model: type[Journey] | type[Alert], now: datetime) -> list[int]:
+def _due_ids(
+    rt: runtime.Runtime, model: type[Journey] | type[Alert], now: datetime
+) -> list[int]:
     live = "active" if model is Journey else "open"
     with rt.db.session() as session:
         return list(
@@ -78,7 +80,12 @@ def _send_waiting(rt: runtime.Runtime, now: datetime) -> int:
         session.execute(
             update(Outbox)
             .where(Outbox.status == "sending", Outbox.next_attempt_at <= now)
-            .values(status="failed", error_message="sender died mid-send", next_attempt_at=None, updated_at=now)
+            .values(
+                status="failed",
+                error_message="sender died mid-send",
+                next_attempt_at=None,
+                updated_at=now,
+            )
         )
         waiting = list(
             session.scalars(
@@ -99,13 +106,17 @@ def _beat(rt: runtime.Runtime, now: datetime) -> None:
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         statement = insert(Heartbeat).values(name=HEARTBEAT, beat_at=now)
         session.execute(
-            statement.on_conflict_do_update(index_elements=["name"], set_={"beat_at": now})
+            statement.on_conflict_do_update(
+                index_elements=["name"], set_={"beat_at": now}
+            )
         )
 
 
 def last_beat(rt: runtime.Runtime) -> datetime | None:
     with rt.db.session() as session:
-        return session.scalar(select(Heartbeat.beat_at).where(Heartbeat.name == HEARTBEAT))
+        return session.scalar(
+            select(Heartbeat.beat_at).where(Heartbeat.name == HEARTBEAT)
+        )
 
 
 class SweeperThread(threading.Thread):

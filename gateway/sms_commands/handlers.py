@@ -137,21 +137,28 @@ def _close(ctx: Context, journey: Journey, by: str) -> None:
     )
 
 
+def _extended_due(ctx: Context, journey: Journey, command: Command) -> datetime | str:
+    """EXTEND 30m adds to the deadline (or to now, once it has passed);
+    EXTEND 18:00 sets it; EXTEND alone adds the policy's default."""
+    if command.when is not None and not isinstance(command.when, Duration):
+        return _deadline(ctx, command, None)
+    base = max(journey.due_at, ctx.now)
+    if command.when is None:
+        due = base + timedelta(seconds=ctx.policy.default_extend_s)
+    else:
+        due = base + timedelta(minutes=command.when.minutes)
+    longest = timedelta(seconds=ctx.policy.max_journey_s)
+    if due - ctx.now > longest:
+        shortest = timedelta(seconds=ctx.policy.min_journey_s)
+        return replies.out_of_range(format_span(shortest), format_span(longest))
+    return due
+
+
 def extend(ctx: Context, command: Command) -> str:
     journey = active_journey(ctx)
     if journey is None:
         return replies.no_journey()
-    default = timedelta(seconds=ctx.policy.default_extend_s)
-    if isinstance(command.when, Duration):
-        # EXTEND 30m adds to the deadline, or to now if it has already passed.
-        base = max(journey.due_at, ctx.now)
-        due: datetime | str = base + timedelta(minutes=command.when.minutes)
-        if due - ctx.now > timedelta(seconds=ctx.policy.max_journey_s):
-            due = _deadline(ctx, command, default)
-    elif command.when is None:
-        due = max(journey.due_at, ctx.now) + default
-    else:
-        due = _deadline(ctx, command, default)
+    due = _extended_due(ctx, journey, command)
     if isinstance(due, str):
         return due
     told = 0

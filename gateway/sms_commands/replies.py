@@ -85,10 +85,13 @@ def how_to_start() -> str:
     return f"To start a journey, text START and a time, e.g. {EXAMPLE} or START 17:30."
 
 
-def sos_sent(levels: int) -> str:
-    if levels:
-        return "SOS sent to all your contacts. Stay where you are if you can. Text again with details."
-    return "SOS received but no contacts are set up. Call emergency services (000/112) now."
+def sos_sent(reached: int) -> str:
+    if reached:
+        return (
+            "SOS sent to all your contacts. Stay where you are if you can. "
+            "Text again with details."
+        )
+    return "SOS received but no contact could be paged. Call emergency services now."
 
 
 def not_understood() -> str:

@@ -312,20 +312,20 @@ def _amount_with_unit(
     amount = _number(text)
     if amount is None:
         return None
-    pos += 1
-    if [_text(tokens, pos + i) for i in range(3)] == ["and", "a", "half"]:
-        amount, pos = amount + 0.5, pos + 3
+    # "2 and a half hours", "an hour and a half"
+    half_before = _and_a_half(tokens, pos + 1)
+    pos += 4 if half_before else 1
     if _text(tokens, pos) not in units:
         return None
 
-    pos += 1
-    if units is _HOUR_UNITS and [_text(tokens, pos + i) for i in range(3)] == [
-        "and",
-        "a",
-        "half",
-    ]:
-        amount, pos = amount + 0.5, pos + 3
+    half_after = units is _HOUR_UNITS and _and_a_half(tokens, pos + 1)
+    amount += 0.5 if half_before or half_after else 0
+    pos += 4 if half_after else 1
     return (amount * 60 if units is _HOUR_UNITS else amount), pos
+
+
+def _and_a_half(tokens: list[_Token], pos: int) -> bool:
+    return [_text(tokens, pos + i) for i in range(3)] == ["and", "a", "half"]
 
 
 def _number(text: str) -> float | None:

@@ -56,7 +56,10 @@ def issue(session: Session, worker: Worker, secret_key: str, *, actor: str) -> s
         except IntegrityError:
             continue
         audit.record(
-            session, "code.issued", actor=actor, org_id=worker.org_id,
+            session,
+            "code.issued",
+            actor=actor,
+            org_id=worker.org_id,
             subject=("worker", worker.id),
         )
         return code

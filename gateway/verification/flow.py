@@ -35,7 +35,9 @@ def looks_like_code(text: str) -> bool:
     return bool(CODE_RE.match(text))
 
 
-def handle(session: Session, phone: str, text: str, now: datetime, secret: str) -> str | None:
+def handle(
+    session: Session, phone: str, text: str, now: datetime, secret: str
+) -> str | None:
     """Answer a verification text from ``phone``.
 
     Returns None if the text is not part of a binding, and "" when it is but
@@ -63,8 +65,13 @@ def _claimed_code(session: Session, phone: str, now: datetime) -> SecurityCode |
     ).first()
 
 
-def _try_code(session: Session, phone: str, code: str, now: datetime, secret: str) -> str:
-    if ratelimit.count(session, "bad_code", phone, now, BAD_CODE_WINDOW) >= MAX_BAD_CODES:
+def _try_code(
+    session: Session, phone: str, code: str, now: datetime, secret: str
+) -> str:
+    if (
+        ratelimit.count(session, "bad_code", phone, now, BAD_CODE_WINDOW)
+        >= MAX_BAD_CODES
+    ):
         return ""  # silenced for an hour: a guesser learns nothing more
     row = session.scalars(
         select(SecurityCode)
@@ -77,20 +84,33 @@ def _try_code(session: Session, phone: str, code: str, now: datetime, secret: st
         ratelimit.hit(session, "bad_code", phone, now)
         org_id = row.org_id if row is not None else None
         audit.record(session, "code.failed", actor=f"sms:{mask(phone)}", org_id=org_id)
-        if ratelimit.count(session, "bad_code", phone, now, BAD_CODE_WINDOW) >= MAX_BAD_CODES:
-            audit.record(session, "code.locked", actor=f"sms:{mask(phone)}", org_id=org_id)
-            log.warning("verification %s: too many wrong codes, ignored for an hour", mask(phone))
+        if (
+            ratelimit.count(session, "bad_code", phone, now, BAD_CODE_WINDOW)
+            >= MAX_BAD_CODES
+        ):
+            audit.record(
+                session, "code.locked", actor=f"sms:{mask(phone)}", org_id=org_id
+            )
+            log.warning(
+                "verification %s: too many wrong codes, ignored for an hour",
+                mask(phone),
+            )
         return BAD_CODE
     row.state = "claimed"
     row.claimed_by = phone
     audit.record(
-        session, "code.tried", actor=f"sms:{mask(phone)}", org_id=row.org_id,
+        session,
+        "code.tried",
+        actor=f"sms:{mask(phone)}",
+        org_id=row.org_id,
         subject=("worker", row.worker_id),
     )
     return ASK_NAME
 
 
-def _check_name(session: Session, code: SecurityCode, phone: str, text: str, now: datetime) -> str:
+def _check_name(
+    session: Session, code: SecurityCode, phone: str, text: str, now: datetime
+) -> str:
     worker = session.get(Worker, code.worker_id)
     assert worker is not None
     if matches(text, worker.first_name, worker.last_name):
@@ -98,34 +118,78 @@ def _check_name(session: Session, code: SecurityCode, phone: str, text: str, now
         return bind(session, worker, phone, now, actor=f"sms:{mask(phone)}")
     code.failures += 1
     subject = ("worker", worker.id)
-    audit.record(session, "name.failed", actor=f"sms:{mask(phone)}", org_id=worker.org_id, subject=subject)
+    audit.record(
+        session,
+        "name.failed",
+        actor=f"sms:{mask(phone)}",
+        org_id=worker.org_id,
+        subject=subject,
+    )
     if code.failures >= MAX_NAME_FAILURES:
         code.state = "burned"
-        audit.record(session, "code.burned", actor="system", org_id=worker.org_id, subject=subject)
+        audit.record(
+            session,
+            "code.burned",
+            actor="system",
+            org_id=worker.org_id,
+            subject=subject,
+        )
         return BURNED
     return NAME_RETRY
 
 
-def _confirm_number(session: Session, binding: Binding, text: str, now: datetime) -> str:
+def _confirm_number(
+    session: Session, binding: Binding, text: str, now: datetime
+) -> str:
     worker = session.get(Worker, binding.worker_id)
     assert worker is not None
     if not matches(text, worker.first_name, worker.last_name):
-        audit.record(session, "name.failed", actor=f"sms:{mask(binding.phone)}", org_id=worker.org_id, subject=("worker", worker.id))
+        audit.record(
+            session,
+            "name.failed",
+            actor=f"sms:{mask(binding.phone)}",
+            org_id=worker.org_id,
+            subject=("worker", worker.id),
+        )
         return NAME_RETRY
     return bind(session, worker, binding.phone, now, actor=f"sms:{mask(binding.phone)}")
 
 
-def bind(session: Session, worker: Worker, phone: str, now: datetime, *, actor: str) -> str:
+def bind(
+    session: Session, worker: Worker, phone: str, now: datetime, *, actor: str
+) -> str:
     """Bind ``phone`` to ``worker``, unbinding it from any other profile."""
     previous = session.scalars(select(Binding).where(Binding.phone == phone)).first()
     if previous is not None and previous.worker_id != worker.id:
         audit.record(
-            session, "binding.moved", actor=actor, org_id=previous.org_id,
-            subject=("worker", previous.worker_id), to_worker=worker.id,
+            session,
+            "binding.moved",
+            actor=actor,
+            org_id=previous.org_id,
+            subject=("worker", previous.worker_id),
+            to_worker=worker.id,
         )
-    session.execute(delete(Binding).where((Binding.phone == phone) | (Binding.worker_id == worker.id)))
-    session.add(Binding(org_id=worker.org_id, worker_id=worker.id, phone=phone, state="bound", updated_at=now))
-    audit.record(session, "binding.bound", actor=actor, org_id=worker.org_id, subject=("worker", worker.id))
+    session.execute(
+        delete(Binding).where(
+            (Binding.phone == phone) | (Binding.worker_id == worker.id)
+        )
+    )
+    session.add(
+        Binding(
+            org_id=worker.org_id,
+            worker_id=worker.id,
+            phone=phone,
+            state="bound",
+            updated_at=now,
+        )
+    )
+    audit.record(
+        session,
+        "binding.bound",
+        actor=actor,
+        org_id=worker.org_id,
+        subject=("worker", worker.id),
+    )
     org = session.get(Organisation, worker.org_id)
     assert org is not None
     log.info("worker %s: bound to %s", worker.id, mask(phone))

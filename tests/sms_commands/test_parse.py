@@ -354,9 +354,36 @@ def test_parse_never_raises(body: str) -> None:
 @given(
     st.lists(
         st.sampled_from(
-            ["start", "ok", "in", "help", "me", "2h", "30", "5pm", "tomorrow", "at",
-             "and", "half", "an", "hour", "#4", "ack", "17h30", "1730", "?", "stop",
-             "home", "extend", "by", "not", "\u00a0", "\U0001f600", "1.5h", "noon"]
+            [
+                "start",
+                "ok",
+                "in",
+                "help",
+                "me",
+                "2h",
+                "30",
+                "5pm",
+                "tomorrow",
+                "at",
+                "and",
+                "half",
+                "an",
+                "hour",
+                "#4",
+                "ack",
+                "17h30",
+                "1730",
+                "?",
+                "stop",
+                "home",
+                "extend",
+                "by",
+                "not",
+                "\u00a0",
+                "\U0001f600",
+                "1.5h",
+                "noon",
+            ]
         ),  # fmt: skip
         max_size=40,
     )

@@ -19,8 +19,12 @@ CHICAGO = ZoneInfo("America/Chicago")
 AUCKLAND = ZoneInfo("Pacific/Auckland")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def perth(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=PERTH)
 
 
 @pytest.mark.parametrize(
@@ -138,31 +142,47 @@ def test_the_deadline_is_utc_whatever_zone_now_is_in() -> None:
 
 
 @pytest.mark.parametrize(
-    ("spec", "local_now", "expected_utc"),
+    ("spec", "now", "expected"),
     [
-        (ClockTime(17, 30), (2025, 6, 13, 12, 0), (2025, 6, 13, 9, 30)),
-        (ClockTime(7, 0), (2025, 6, 13, 12, 0), (2025, 6, 13, 23, 0)),
-        (ClockTime(12, 0), (2025, 6, 13, 12, 0), (2025, 6, 14, 4, 0)),
-        (ClockTime(0, 0), (2025, 6, 13, 22, 0), (2025, 6, 13, 16, 0)),
-        (ClockTime(7, 0, tomorrow=True), (2025, 6, 13, 1, 0), (2025, 6, 13, 23, 0)),
-        (ClockTime(5, 30, ambiguous=True), (2025, 6, 13, 12, 0), (2025, 6, 13, 9, 30)),
-        (ClockTime(5, 30, ambiguous=True), (2025, 6, 13, 18, 0), (2025, 6, 13, 21, 30)),
-        (ClockTime(12, 15, ambiguous=True), (2025, 6, 13, 13, 0), (2025, 6, 13, 16, 15)),
+        (ClockTime(17, 30), perth(2025, 6, 13, 12, 0), utc(2025, 6, 13, 9, 30)),
+        (ClockTime(7, 0), perth(2025, 6, 13, 12, 0), utc(2025, 6, 13, 23, 0)),
+        (ClockTime(12, 0), perth(2025, 6, 13, 12, 0), utc(2025, 6, 14, 4, 0)),
+        (ClockTime(0, 0), perth(2025, 6, 13, 22, 0), utc(2025, 6, 13, 16, 0)),
+        (
+            ClockTime(7, 0, tomorrow=True),
+            perth(2025, 6, 13, 1, 0),
+            utc(2025, 6, 13, 23, 0),
+        ),
+        (
+            ClockTime(5, 30, ambiguous=True),
+            perth(2025, 6, 13, 12, 0),
+            utc(2025, 6, 13, 9, 30),
+        ),
+        (
+            ClockTime(5, 30, ambiguous=True),
+            perth(2025, 6, 13, 18, 0),
+            utc(2025, 6, 13, 21, 30),
+        ),
+        (
+            ClockTime(12, 15, ambiguous=True),
+            perth(2025, 6, 13, 13, 0),
+            utc(2025, 6, 13, 16, 15),
+        ),
         (
             ClockTime(7, 0, tomorrow=True, ambiguous=True),
-            (2025, 6, 13, 1, 0),
-            (2025, 6, 13, 23, 0),
+            perth(2025, 6, 13, 1, 0),
+            utc(2025, 6, 13, 23, 0),
         ),
     ],
 )
 def test_clock_times_in_perth_take_the_next_occurrence(
-    spec: ClockTime, local_now: tuple[int, ...], expected_utc: tuple[int, ...]
+    spec: ClockTime, now: datetime, expected: datetime
 ) -> None:
-    now = datetime(*local_now, tzinfo=PERTH)  # type: ignore[misc]
+    zone = PERTH
 
-    deadline = resolve(spec, now, PERTH)
+    deadline = resolve(spec, now, zone)
 
-    assert deadline == utc(*expected_utc)
+    assert deadline == expected
 
 
 # Sydney: forward at 02:00 AEST on 5 Oct 2025, back at 03:00 AEDT on 6 Apr 2025.
