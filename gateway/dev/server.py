@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from werkzeug.serving import run_simple
 
 from gateway import config, logs
 from gateway.dev.embedded_redis import EmbeddedRedis
@@ -34,7 +35,8 @@ def dev_command(port: int) -> None:
         click.echo(
             f"open http://127.0.0.1:{port}/dev/phone to play worker and supervisor"
         )
-        app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
+        # app.run() refuses to serve inside a Flask CLI command; this is what it calls.
+        run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)
     finally:
         if runner is not None:
             runner.terminate()
