@@ -1,6 +1,7 @@
 """``gateway dev``: web, job runner, sweeper and Redis in one terminal."""
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,8 @@ from gateway.dev.embedded_redis import EmbeddedRedis
 def dev_command(port: int) -> None:
     """Run everything locally with SQLite, an embedded Redis and the outbox backend."""
     logs.configure()
+    # A plain SIGTERM would skip the clean-up below and orphan Redis and the runner.
+    signal.signal(signal.SIGTERM, _terminate)
     env = dict(os.environ)
     env["GATEWAY_DEV"] = "1"
     env.setdefault("SMS_BACKEND", "outbox")
@@ -43,6 +46,10 @@ def dev_command(port: int) -> None:
             runner.wait(timeout=10)
         if redis is not None:
             redis.stop()
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _prepare(env: dict[str, str]) -> Flask:
