@@ -8,7 +8,7 @@ succeeded, so a job never reads a row that is not there yet.
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from redis import Redis
@@ -57,6 +57,10 @@ class Runtime:
             return
         if at.tzinfo is None:
             raise ValueError("RQ reads naive datetimes as local time; pass aware UTC")
+        # RQ scores scheduled jobs in whole seconds, dropping the fraction, so a
+        # job would wake up to a second early and find nothing due yet.
+        if at.microsecond:
+            at = at.replace(microsecond=0) + timedelta(seconds=1)
         try:
             self.queue.enqueue_at(at, func, *args, job_id=job_id, result_ttl=0)
         except RedisError as exc:
