@@ -1,5 +1,6 @@
 """``gateway dev``: web, job runner, sweeper and Redis in one terminal."""
 
+import logging
 import os
 import signal
 import subprocess
@@ -19,6 +20,8 @@ from gateway.dev.embedded_redis import EmbeddedRedis
 def dev_command(port: int) -> None:
     """Run everything locally with SQLite, an embedded Redis and the outbox backend."""
     logs.configure()
+    # The dev phone's URLs carry phone numbers; request lines stay out of the log.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     # A plain SIGTERM would skip the clean-up below and orphan Redis and the runner.
     signal.signal(signal.SIGTERM, _terminate)
     env = dict(os.environ)
