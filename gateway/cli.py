@@ -12,12 +12,10 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from gateway import clock, directory, runtime
 from gateway.escalation.sweeper import sweep
-from gateway.models import Worker
 from gateway.phones import InvalidPhone
 from gateway.verification import codes
 from gateway.verification.binding import binding_state
@@ -181,13 +179,6 @@ def worker_add(
         click.echo(f"{payload['id']}\nsecurity code: {code} (shown once; valid 7 days)")
 
 
-def _worker(session: Session, worker_id: int) -> Worker:
-    worker = session.get(Worker, worker_id)
-    if worker is None or not worker.active:
-        raise directory.DirectoryError(f"No active worker with id {worker_id}")
-    return worker
-
-
 @worker_group.command("new-code")
 @click.argument("worker_id", type=int)
 @click.option("--json", "as_json", is_flag=True)
@@ -197,7 +188,7 @@ def worker_new_code(worker_id: int, as_json: bool) -> None:
     """Issue a new security code, cancelling the old one; print it once."""
     rt = _rt()
     with rt.db.session() as session:
-        worker = _worker(session, worker_id)
+        worker = directory.worker_by_id(session, worker_id)
         code = codes.issue(session, worker, rt.settings.secret_key, actor="cli")
     if as_json:
         click.echo(json.dumps({"id": worker_id, "code": code}))
@@ -214,7 +205,7 @@ def worker_new_code(worker_id: int, as_json: bool) -> None:
 def worker_set_phone(worker_id: int, phone: str, as_json: bool) -> None:
     """Change a worker's number; a bound worker confirms it by last name."""
     with _rt().db.session() as session:
-        worker = _worker(session, worker_id)
+        worker = directory.worker_by_id(session, worker_id)
         change_phone(session, worker, phone, actor="cli")
         payload = {"id": worker_id, "state": binding_state(session, worker_id)}
     if as_json:
