@@ -150,6 +150,7 @@ def claimed_by(session: Session, phone: str) -> SecurityCode | None:
 
 
 def newest(session: Session, worker_id: int) -> SecurityCode | None:
+    """The worker's most recent code, whatever its state, or None."""
     return session.scalars(
         select(SecurityCode)
         .where(SecurityCode.worker_id == worker_id)
