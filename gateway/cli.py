@@ -18,6 +18,8 @@ from gateway import clock, directory, runtime
 from gateway.escalation.sweeper import sweep
 from gateway.phones import InvalidPhone
 from gateway.verification import codes
+from gateway.verification.binding import binding_state
+from gateway.verification.number_change import change_phone
 
 ROLES = ("viewer", "supervisor", "admin", "owner")
 DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -54,7 +56,7 @@ def _guard(func: Any) -> Any:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (directory.DirectoryError, InvalidPhone) as exc:
+        except (directory.DirectoryError, InvalidPhone, codes.NoFreeCode) as exc:
             raise click.UsageError(str(exc)) from None
 
     wrapper.__name__ = func.__name__
@@ -175,6 +177,41 @@ def worker_add(
         click.echo(json.dumps(payload))
     else:
         click.echo(f"{payload['id']}\nsecurity code: {code} (shown once; valid 7 days)")
+
+
+@worker_group.command("new-code")
+@click.argument("worker_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+@_guard
+def worker_new_code(worker_id: int, as_json: bool) -> None:
+    """Issue a new security code, cancelling the old one; print it once."""
+    rt = _rt()
+    with rt.db.session() as session:
+        worker = directory.worker_by_id(session, worker_id)
+        code = codes.issue(session, worker, rt.settings.secret_key, actor="cli")
+    if as_json:
+        click.echo(json.dumps({"id": worker_id, "code": code}))
+    else:
+        click.echo(f"security code: {code} (shown once; valid 7 days)")
+
+
+@worker_group.command("set-phone")
+@click.argument("worker_id", type=int)
+@click.argument("phone")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+@_guard
+def worker_set_phone(worker_id: int, phone: str, as_json: bool) -> None:
+    """Change a worker's number; a bound worker confirms it by last name."""
+    with _rt().db.session() as session:
+        worker = directory.worker_by_id(session, worker_id)
+        change_phone(session, worker, phone, actor="cli")
+        payload = {"id": worker_id, "state": binding_state(session, worker_id)}
+    if as_json:
+        click.echo(json.dumps(payload))
+    else:
+        click.echo(f"{worker_id}: {payload['state']}")
 
 
 @click.group("contact")

@@ -144,3 +144,11 @@ def bound_phone(session: Session, worker_id: int) -> str | None:
             Binding.worker_id == worker_id, Binding.state == "bound"
         )
     )
+
+
+def worker_by_id(session: Session, worker_id: int) -> Worker:
+    """An active worker, or DirectoryError naming the id that is not one."""
+    worker = session.get(Worker, worker_id)
+    if worker is None or not worker.active:
+        raise DirectoryError(f"No active worker with id {worker_id}")
+    return worker

@@ -22,6 +22,7 @@ from gateway.sms_commands import replies
 from gateway.sms_commands.handlers import HANDLERS, Context
 from gateway.sms_commands.parse import Command, Verb, parse
 from gateway.verification import flow as verification
+from gateway.verification.codes import for_storage, redact
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +77,15 @@ def _process_once(
         command = parse(body)
         row.verb = command.verb.name
         reply = _route(session, rt, row, command, now)
+        row.body = for_storage(row.body)
         row.reply = reply or ""
         if reply:
             outbox.record_reply(
                 session, to=from_, body=reply, org_id=row.org_id, worker_id=None
             )
         log.info("inbound %s: %s from %s", sid, command.verb.name, mask(from_))
-        log.debug("inbound %s: body %r", sid, body)
+        # Bodies carry security codes and phone numbers: never log those.
+        log.debug("inbound %s: body %r", sid, redact(body))
         return reply or None
 
 

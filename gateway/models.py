@@ -105,6 +105,7 @@ class Binding(Base):
     phone: Mapped[str] = mapped_column(unique=True)
     state: Mapped[str]
     updated_at: Mapped[datetime]
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SecurityCode(Base):

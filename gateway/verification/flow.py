@@ -1,38 +1,34 @@
 """The binding conversation, as seen from the phone being bound.
 
-A phone texts a code, the gateway asks for the last name, the phone texts
-it, and the number is bound. An administrator's number change asks the new
-number for the last name only.
+Per phone: a code received (awaiting the last name), then bound; three
+wrong names burn the code; an expired code is refused. A number changed by
+an administrator is asked for the last name only, and locks after three
+wrong names. A number that sends five wrong codes in an hour is ignored
+for an hour.
 """
 
 import logging
-import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway import audit, ratelimit
-from gateway.models import Binding, Organisation, SecurityCode, Worker
+from gateway.models import Binding, SecurityCode, Worker
 from gateway.phones import mask
-from gateway.verification.codes import LIVE_STATES, code_hash
+from gateway.sms_commands.parse import Verb, parse
+from gateway.verification import codes, replies
+from gateway.verification.binding import bind
 from gateway.verification.names import matches
+
+__all__ = ["bind", "handle"]
 
 log = logging.getLogger(__name__)
 
 MAX_NAME_FAILURES = 3
 MAX_BAD_CODES = 5
 BAD_CODE_WINDOW = timedelta(hours=1)
-CODE_RE = re.compile(r"^\s*(\d\s*){4}$")
-
-ASK_NAME = "Reply with your last name to confirm this number."
-BAD_CODE = "That code is not valid. Check it with your administrator and try again."
-NAME_RETRY = "That name does not match. Reply with your last name as registered."
-BURNED = "That name does not match. This code is now cancelled; ask for a new one."
-
-
-def looks_like_code(text: str) -> bool:
-    return bool(CODE_RE.match(text))
+SILENCE = timedelta(hours=1)
 
 
 def handle(
@@ -43,61 +39,44 @@ def handle(
     Returns None if the text is not part of a binding, and "" when it is but
     gets no reply (a number silenced for sending too many wrong codes).
     """
-    claimed = _claimed_code(session, phone, now)
-    if claimed is not None and not looks_like_code(text):
+    if ratelimit.count(session, "code_silence", phone, now, SILENCE):
+        return ""
+    code = codes.read_code(text)
+    if code is not None:
+        return _try_code(session, phone, code, now, secret)
+    claimed = codes.claimed_by(session, phone)
+    if claimed is not None:
         return _check_name(session, claimed, phone, text, now)
     confirming = session.scalars(
-        select(Binding).where(Binding.phone == phone, Binding.state == "confirming")
-    ).first()
-    if confirming is not None and not looks_like_code(text):
-        return _confirm_number(session, confirming, text, now)
-    if looks_like_code(text):
-        return _try_code(session, phone, re.sub(r"\s", "", text), now, secret)
-    return None
-
-
-def _claimed_code(session: Session, phone: str, now: datetime) -> SecurityCode | None:
-    return session.scalars(
-        select(SecurityCode)
-        .where(SecurityCode.claimed_by == phone, SecurityCode.state == "claimed")
-        .where(SecurityCode.expires_at > now)
+        select(Binding)
+        .where(Binding.phone == phone, Binding.state == "confirming")
         .with_for_update()
     ).first()
+    if confirming is not None:
+        return _confirm_number(session, confirming, text, now)
+    return None
 
 
 def _try_code(
     session: Session, phone: str, code: str, now: datetime, secret: str
 ) -> str:
-    if (
-        ratelimit.count(session, "bad_code", phone, now, BAD_CODE_WINDOW)
-        >= MAX_BAD_CODES
+    row = codes.find(session, secret, code)
+    worker = session.get(Worker, row.worker_id) if row is not None else None
+    if row is None or worker is None or not worker.active:
+        return _bad_code(session, phone, now, row, "unknown")
+    if row.phone not in (None, phone):
+        return _bad_code(session, phone, now, row, "other phone")
+    if row.state == "expired" or row.expires_at <= now:
+        _expire(session, row, phone)
+        _bad_code(session, phone, now, row, "expired")
+        return replies.EXPIRED
+    for other in session.scalars(
+        select(SecurityCode).where(
+            SecurityCode.claimed_by == phone, SecurityCode.state == "claimed"
+        )
     ):
-        return ""  # silenced for an hour: a guesser learns nothing more
-    row = session.scalars(
-        select(SecurityCode)
-        .where(SecurityCode.code_hash == code_hash(secret, code))
-        .where(SecurityCode.state.in_(LIVE_STATES))
-        .with_for_update()
-    ).first()
-    usable = row is not None and row.expires_at > now and row.phone in (None, phone)
-    if row is None or not usable:
-        ratelimit.hit(session, "bad_code", phone, now)
-        org_id = row.org_id if row is not None else None
-        audit.record(session, "code.failed", actor=f"sms:{mask(phone)}", org_id=org_id)
-        if (
-            ratelimit.count(session, "bad_code", phone, now, BAD_CODE_WINDOW)
-            >= MAX_BAD_CODES
-        ):
-            audit.record(
-                session, "code.locked", actor=f"sms:{mask(phone)}", org_id=org_id
-            )
-            log.warning(
-                "verification %s: too many wrong codes, ignored for an hour",
-                mask(phone),
-            )
-        return BAD_CODE
-    row.state = "claimed"
-    row.claimed_by = phone
+        other.state, other.claimed_by = "pending", None
+    row.state, row.claimed_by = "claimed", phone
     audit.record(
         session,
         "code.tried",
@@ -105,37 +84,78 @@ def _try_code(
         org_id=row.org_id,
         subject=("worker", row.worker_id),
     )
-    return ASK_NAME
+    return replies.ASK_NAME
+
+
+def _bad_code(
+    session: Session,
+    phone: str,
+    now: datetime,
+    row: SecurityCode | None,
+    reason: str,
+) -> str:
+    """Count a wrong code against the number; the fifth in an hour silences it."""
+    actor = f"sms:{mask(phone)}"
+    org_id = row.org_id if row is not None else None
+    subject = ("worker", row.worker_id) if row is not None else None
+    ratelimit.hit(session, "bad_code", phone, now)
+    audit.record(
+        session,
+        "code.failed",
+        actor=actor,
+        org_id=org_id,
+        subject=subject,
+        reason=reason,
+    )
+    recent = ratelimit.count(session, "bad_code", phone, now, BAD_CODE_WINDOW)
+    if recent >= MAX_BAD_CODES:
+        ratelimit.hit(session, "code_silence", phone, now)
+        audit.record(session, "number.locked", actor=actor, org_id=org_id)
+        log.warning(
+            "verification %s: too many wrong codes, ignored for an hour", mask(phone)
+        )
+    return replies.BAD_CODE
+
+
+def _expire(session: Session, row: SecurityCode, phone: str) -> None:
+    row.state, row.claimed_by = "expired", None
+    audit.record(
+        session,
+        "code.expired",
+        actor=f"sms:{mask(phone)}",
+        org_id=row.org_id,
+        subject=("worker", row.worker_id),
+    )
 
 
 def _check_name(
     session: Session, code: SecurityCode, phone: str, text: str, now: datetime
 ) -> str:
+    if code.expires_at <= now:
+        _expire(session, code, phone)
+        return replies.EXPIRED
     worker = session.get(Worker, code.worker_id)
     assert worker is not None
+    actor = f"sms:{mask(phone)}"
     if matches(text, worker.first_name, worker.last_name):
         code.state = "used"
-        return bind(session, worker, phone, now, actor=f"sms:{mask(phone)}")
+        return bind(session, worker, phone, now, actor=actor)
+    if _is_command(text):
+        return replies.ASK_NAME  # confused, not guessing: no attempt spent
     code.failures += 1
-    subject = ("worker", worker.id)
+    _name_failed(session, worker, actor, code.failures)
+    if code.failures < MAX_NAME_FAILURES:
+        return replies.NAME_RETRY
+    code.state = "burned"
     audit.record(
         session,
-        "name.failed",
-        actor=f"sms:{mask(phone)}",
+        "code.burned",
+        actor=actor,
         org_id=worker.org_id,
-        subject=subject,
+        subject=("worker", worker.id),
     )
-    if code.failures >= MAX_NAME_FAILURES:
-        code.state = "burned"
-        audit.record(
-            session,
-            "code.burned",
-            actor="system",
-            org_id=worker.org_id,
-            subject=subject,
-        )
-        return BURNED
-    return NAME_RETRY
+    log.warning("worker %s: code burned after wrong last names", worker.id)
+    return replies.BURNED
 
 
 def _confirm_number(
@@ -143,57 +163,38 @@ def _confirm_number(
 ) -> str:
     worker = session.get(Worker, binding.worker_id)
     assert worker is not None
-    if not matches(text, worker.first_name, worker.last_name):
-        audit.record(
-            session,
-            "name.failed",
-            actor=f"sms:{mask(binding.phone)}",
-            org_id=worker.org_id,
-            subject=("worker", worker.id),
-        )
-        return NAME_RETRY
-    return bind(session, worker, binding.phone, now, actor=f"sms:{mask(binding.phone)}")
-
-
-def bind(
-    session: Session, worker: Worker, phone: str, now: datetime, *, actor: str
-) -> str:
-    """Bind ``phone`` to ``worker``, unbinding it from any other profile."""
-    previous = session.scalars(select(Binding).where(Binding.phone == phone)).first()
-    if previous is not None and previous.worker_id != worker.id:
-        audit.record(
-            session,
-            "binding.moved",
-            actor=actor,
-            org_id=previous.org_id,
-            subject=("worker", previous.worker_id),
-            to_worker=worker.id,
-        )
-    session.execute(
-        delete(Binding).where(
-            (Binding.phone == phone) | (Binding.worker_id == worker.id)
-        )
-    )
-    session.add(
-        Binding(
-            org_id=worker.org_id,
-            worker_id=worker.id,
-            phone=phone,
-            state="bound",
-            updated_at=now,
-        )
-    )
+    actor = f"sms:{mask(binding.phone)}"
+    if matches(text, worker.first_name, worker.last_name):
+        return bind(session, worker, binding.phone, now, actor=actor)
+    if _is_command(text):
+        return replies.ASK_NAME
+    binding.failures += 1
+    _name_failed(session, worker, actor, binding.failures)
+    if binding.failures < MAX_NAME_FAILURES:
+        return replies.NAME_RETRY
+    binding.state = "locked"
     audit.record(
         session,
-        "binding.bound",
+        "binding.locked",
         actor=actor,
         org_id=worker.org_id,
         subject=("worker", worker.id),
     )
-    org = session.get(Organisation, worker.org_id)
-    assert org is not None
-    log.info("worker %s: bound to %s", worker.id, mask(phone))
-    return (
-        f"Thanks {worker.first_name}, this number is confirmed for {org.name}. "
-        "To start a journey text e.g. START 2h Newman."
-    )[:160]
+    log.warning("worker %s: new number not confirmed, locked", worker.id)
+    return replies.CONFIRM_LOCKED
+
+
+def _name_failed(session: Session, worker: Worker, actor: str, failures: int) -> None:
+    audit.record(
+        session,
+        "name.failed",
+        actor=actor,
+        org_id=worker.org_id,
+        subject=("worker", worker.id),
+        failures=failures,
+    )
+
+
+def _is_command(text: str) -> bool:
+    """A command word such as HELP, or nothing: a plea for guidance, not a guess."""
+    return parse(text).verb is not Verb.UNKNOWN

@@ -3,13 +3,18 @@
 import unicodedata
 
 # Letters that do not decompose into a base letter plus an accent.
-_FOLD = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+_FOLD = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "æ": "ae", "œ": "oe"}
+)
 
 
 def fold(name: str) -> str:
-    """Lower-case ASCII letters only: "O'Brien" -> "obrien", "Nguyễn" -> "nguyen"."""
+    """Letters and digits only, lower case, accents gone: "O'Brien" -> "obrien".
+
+    Letters of other scripts are kept, so "Иванов" still matches "иванов".
+    """
     text = unicodedata.normalize("NFKD", name.casefold().translate(_FOLD))
-    return "".join(ch for ch in text if ch.isascii() and ch.isalnum())
+    return "".join(ch for ch in text if ch.isalnum() and not unicodedata.combining(ch))
 
 
 def matches(reply: str, first: str, last: str) -> bool:
