@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway import audit, clock
-from gateway.models import Binding, Contact, Organisation, Policy, Worker
+from gateway.models import Binding, Contact, OptOut, Organisation, Policy, Worker
 from gateway.phones import parse_phone
 
 DEFAULT_POLICY = {
@@ -18,6 +18,12 @@ DEFAULT_POLICY = {
     "max_journey_s": 24 * 3600,
     "default_extend_s": 30 * 60,
 }
+
+# Longest names and notes accepted; every SMS template is tested with them,
+# so a worker reply stays one segment and an alert two.
+NAME_MAX = 40
+CONTACT_NAME_MAX = 60
+NOTE_MAX = 200
 
 
 class DirectoryError(ValueError):
@@ -77,6 +83,8 @@ def add_worker(
     first, last = first.strip(), last.strip()
     if not first or not last:
         raise DirectoryError("First and last name are both needed")
+    if max(len(first), len(last)) > NAME_MAX:
+        raise DirectoryError(f"Names are at most {NAME_MAX} characters each")
     if timezone:
         zone(timezone)
     worker = Worker(
@@ -111,6 +119,8 @@ def add_contact(
 ) -> Contact:
     if not name.strip():
         raise DirectoryError("A contact needs a name")
+    if len(name.strip()) > CONTACT_NAME_MAX:
+        raise DirectoryError(f"A name is at most {CONTACT_NAME_MAX} characters")
     if level < 1:
         raise DirectoryError("Levels start at 1")
     contact = Contact(
@@ -144,3 +154,9 @@ def bound_phone(session: Session, worker_id: int) -> str | None:
             Binding.worker_id == worker_id, Binding.state == "bound"
         )
     )
+
+
+def is_opted_out(session: Session, phone: str) -> bool:
+    """True when the number sent a carrier opt-out word and has not opted back in:
+    Twilio refuses every text to it, so the person is unreachable by SMS."""
+    return session.get(OptOut, phone) is not None

@@ -56,6 +56,17 @@ def handle(
     return None
 
 
+def awaiting_name(session: Session, phone: str, now: datetime) -> Worker | None:
+    """The worker whose last name this phone is being asked for, if any."""
+    claimed = _claimed_code(session, phone, now)
+    if claimed is not None:
+        return session.get(Worker, claimed.worker_id)
+    confirming = session.scalars(
+        select(Binding).where(Binding.phone == phone, Binding.state == "confirming")
+    ).first()
+    return None if confirming is None else session.get(Worker, confirming.worker_id)
+
+
 def _claimed_code(session: Session, phone: str, now: datetime) -> SecurityCode | None:
     return session.scalars(
         select(SecurityCode)
