@@ -51,6 +51,10 @@ def _local(at: datetime, tz: ZoneInfo, now: datetime) -> str:
     return shown
 
 
+def _contacts(count: int) -> str:
+    return f"{count} contact" if count == 1 else f"{count} contacts"
+
+
 def _due(due_at: datetime, tz: ZoneInfo, now: datetime) -> str:
     return f"{format_local(due_at, tz, now)} (in {format_span(due_at - now)})"
 
@@ -115,7 +119,8 @@ def status(due_at: datetime, tz: ZoneInfo, now: datetime, alerted: bool) -> str:
 
 def alert_open(ref: int, reached: int) -> str:
     return (
-        f"No journey, but your alert {ref} is open and {reached} contacts have it. "
+        f"No journey, but your alert {ref} is open and {_contacts(reached)} "
+        "have it. "
         "Reply ARRIVED when safe."
     )
 
@@ -171,14 +176,14 @@ def sos_sent(reached: int) -> str:
 
 def sos_open(ref: int, reached: int) -> str:
     return (
-        f"Your SOS {ref} is open and {reached} contacts have it. Text details "
+        f"Your SOS {ref} is open and {_contacts(reached)} have it. Text details "
         "and they are passed on. Reply ARRIVED when safe."
     )
 
 
 def relayed(reached: int) -> str:
     if reached:
-        return f"Sent to the {reached} contacts alerted. Reply ARRIVED when safe."
+        return f"Sent to the {_contacts(reached)} alerted. Reply ARRIVED when safe."
     return "No contact has been reached yet. Call emergency services if you can."
 
 

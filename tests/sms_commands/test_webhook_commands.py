@@ -343,3 +343,46 @@ def test_a_long_note_is_kept_to_the_limit_and_the_reply_says_so(rt, jane):
     with rt.db.session() as session:
         kept = session.scalars(select(Journey.note)).one()
     assert kept == note.strip()[:200]
+
+
+NORMALISED = [
+    ("\u201cSTART\u201d 2h Newman", started("11:00 AWST (in 2h)")),
+    ("START\u00a02h", started("11:00 AWST (in 2h)")),
+    ("ST\u200bART 2h", started("11:00 AWST (in 2h)")),
+    ("\uff33\uff34\uff21\uff32\uff34\u3000\uff12\uff48", started("11:00 AWST (in 2h)")),
+    ("start 2h!!!", started("11:00 AWST (in 2h)")),
+    ("\U0001f697 START 2h \U0001f44d", started("11:00 AWST (in 2h)")),
+    ("U1RBUlQgMmggTmV3bWFu", started("11:00 AWST (in 2h)")),
+    ("STRAT 2h", started("11:00 AWST (in 2h)")),
+    ("  status?? ", NO_JOURNEY),
+    ("\u00bfhelp?", HELP),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), NORMALISED)
+def test_look_alike_characters_and_typos_still_work(jane, body, expected):
+    with freeze_time(T0):
+        reply = jane.text(body)
+
+    assert reply == expected
+
+
+@pytest.mark.parametrize(
+    "body", ["ARIVED", "arrived!!!", "ARRIVED \U0001f44d", "\u2018arrived\u2019"]
+)
+def test_arrival_survives_typos_punctuation_and_emoji(jane, body):
+    with freeze_time(T0):
+        jane.text("START 1h")
+
+        reply = jane.text(body)
+
+    assert reply == WELCOME
+
+
+def test_a_typo_in_extend_still_extends(jane):
+    with freeze_time(T0):
+        jane.text("START 1h")
+
+        reply = jane.text("EXTNED 30")
+
+    assert reply == extended("10:30 AWST (in 1h 30m)")
