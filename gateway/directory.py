@@ -22,6 +22,7 @@ DEFAULT_POLICY = {
 # Longest names and notes accepted; every SMS template is tested with them,
 # so a worker reply stays one segment and an alert two.
 NAME_MAX = 40
+ORG_NAME_MAX = 40
 CONTACT_NAME_MAX = 60
 NOTE_MAX = 200
 
@@ -41,6 +42,9 @@ def zone(name: str) -> ZoneInfo:
 
 def create_org(session: Session, name: str, timezone: str, region: str) -> Organisation:
     zone(timezone)
+    name = name.strip()
+    if not name or len(name) > ORG_NAME_MAX:
+        raise DirectoryError(f"A name of 1 to {ORG_NAME_MAX} characters is needed")
     if len(region) != 2 or not region.isalpha():
         raise DirectoryError("Region is a two-letter country code, e.g. AU")
     if session.scalar(select(Organisation).where(Organisation.name == name)):

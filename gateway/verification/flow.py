@@ -206,5 +206,5 @@ def bind(
     log.info("worker %s: bound to %s", worker.id, mask(phone))
     return (
         f"Thanks {worker.first_name}, this number is confirmed for {org.name}. "
-        "To start a journey text e.g. START 2h Newman."
+        "Now text e.g. START 2h Newman."
     )[:160]
