@@ -24,10 +24,15 @@ def record(session: Session, phone: str, now: datetime) -> None:
     """Mark the number opted out and tell each organisation that knows it."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # RETURNING says whether this text added the row; rowcount is not
+    # reliable for ON CONFLICT DO NOTHING across drivers.
     added = session.execute(
-        insert(OptOut).values(phone=phone, opted_out_at=now).on_conflict_do_nothing()
-    )
-    if not added.rowcount:  # type: ignore[attr-defined]
+        insert(OptOut)
+        .values(phone=phone, opted_out_at=now)
+        .on_conflict_do_nothing()
+        .returning(OptOut.phone)
+    ).first()
+    if added is None:
         return
     _announce(session, phone, "opted_out")
 
