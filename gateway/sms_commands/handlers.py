@@ -78,11 +78,16 @@ def start(ctx: Context, command: Command) -> str:
     return replies.started(due, ctx.tz, ctx.now, cut=note != command.note)
 
 
-def _stand_down(ctx: Context, reason: str, why: str) -> int:
-    """Close every open alert of the worker; returns how many people are told."""
+def _stand_down(ctx: Context, reason: str, why: str, sos_too: bool = True) -> int:
+    """Close the worker's open alerts; returns how many people are told.
+
+    EXTEND proves the worker is alive, which answers an overdue alert but
+    not an SOS: that one waits for ARRIVED or a contact's RESOLVED.
+    """
+    alerts = [a for a in open_alerts(ctx) if sos_too or a.kind != "sos"]
     return sum(
         closing.close_alert(ctx.session, alert, reason=reason, why=why, now=ctx.now)
-        for alert in open_alerts(ctx)
+        for alert in alerts
     )
 
 
@@ -94,7 +99,7 @@ def arrived(ctx: Context, command: Command) -> str:
         _close(ctx, journey, "worker")
         return replies.arrived(ctx.now, ctx.tz, told)
     if alerted:
-        return replies.arrived(ctx.now, ctx.tz, told)
+        return replies.stood_down(told)
 
     last = _last_journey(ctx)
     if last is not None and last.closed_at and ctx.now - last.closed_at < REPEAT_WINDOW:
@@ -147,7 +152,8 @@ def extend(ctx: Context, command: Command) -> str:
     due = _extended_due(ctx, journey, command)
     if isinstance(due, str):
         return due
-    told = _stand_down(ctx, "extended", "replied and extended the journey")
+    why = "replied and extended the journey"
+    told = _stand_down(ctx, "extended", why, sos_too=False)
     journey.due_at = due
     steps.plan_journey(ctx.session, journey, ctx.now)
     audit.record(

@@ -84,6 +84,12 @@ def arrived(at: datetime, tz: ZoneInfo, told: int) -> str:
     return f"Welcome back. {closed}"
 
 
+def stood_down(told: int) -> str:
+    if not told:
+        return "Glad you are safe. Alert stood down before anyone was paged."
+    return f"Glad you are safe. Alert stood down; {_contacts(told)} are being told."
+
+
 def already_closed(at: datetime, tz: ZoneInfo, now: datetime, example: str) -> str:
     return (
         f"Already closed at {_local(at, tz, now)}. "

@@ -112,3 +112,34 @@ def test_extend_during_an_alert_stands_it_down(rt, phone):
     )
     assert alerts(rt) == [("overdue", "closed")]
     assert len(sent(rt, SAM, "all_clear")) == 1
+
+
+def test_arrived_after_an_sos_without_a_journey_stands_it_down(rt, phone):
+    make_org(rt)
+    jane = phone(WORKER_PHONE)
+
+    with freeze_time(T0):
+        jane.text("SOS")
+        run_jobs(rt)
+        reply = jane.text("ARRIVED")
+
+    assert reply == "Glad you are safe. Alert stood down; 2 contacts are being told."
+    assert alerts(rt) == [("sos", "closed")]
+
+
+def test_extend_leaves_an_sos_open(rt, phone):
+    make_org(rt)
+    jane = phone(WORKER_PHONE)
+
+    with freeze_time(T0):
+        jane.text("START 1h")
+        jane.text("SOS")
+        reply = jane.text("EXTEND 1h")
+
+    assert reply == extended_text("11:00 AWST (in 2h)")
+    assert alerts(rt) == [("sos", "open")]
+    assert sent(rt, SAM, "all_clear") == []
+
+
+def extended_text(due):
+    return f"Extended. Now due {due}. Reply ARRIVED when safe."
