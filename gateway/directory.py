@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway import audit, clock
-from gateway.models import Binding, Contact, Organisation, Policy, Worker
+from gateway.models import Binding, Contact, OptOut, Organisation, Policy, Worker
 from gateway.phones import parse_phone
 
 DEFAULT_POLICY = {
@@ -18,6 +18,13 @@ DEFAULT_POLICY = {
     "max_journey_s": 24 * 3600,
     "default_extend_s": 30 * 60,
 }
+
+# Longest names and notes accepted; every SMS template is tested with them,
+# so a worker reply stays one segment and an alert two.
+NAME_MAX = 40
+ORG_NAME_MAX = 40
+CONTACT_NAME_MAX = 60
+NOTE_MAX = 200
 
 
 class DirectoryError(ValueError):
@@ -35,6 +42,9 @@ def zone(name: str) -> ZoneInfo:
 
 def create_org(session: Session, name: str, timezone: str, region: str) -> Organisation:
     zone(timezone)
+    name = name.strip()
+    if not name or len(name) > ORG_NAME_MAX:
+        raise DirectoryError(f"A name of 1 to {ORG_NAME_MAX} characters is needed")
     if len(region) != 2 or not region.isalpha():
         raise DirectoryError("Region is a two-letter country code, e.g. AU")
     if session.scalar(select(Organisation).where(Organisation.name == name)):
@@ -77,6 +87,8 @@ def add_worker(
     first, last = first.strip(), last.strip()
     if not first or not last:
         raise DirectoryError("First and last name are both needed")
+    if max(len(first), len(last)) > NAME_MAX:
+        raise DirectoryError(f"Names are at most {NAME_MAX} characters each")
     if timezone:
         zone(timezone)
     worker = Worker(
@@ -111,6 +123,8 @@ def add_contact(
 ) -> Contact:
     if not name.strip():
         raise DirectoryError("A contact needs a name")
+    if len(name.strip()) > CONTACT_NAME_MAX:
+        raise DirectoryError(f"A name is at most {CONTACT_NAME_MAX} characters")
     if level < 1:
         raise DirectoryError("Levels start at 1")
     contact = Contact(
@@ -152,3 +166,9 @@ def worker_by_id(session: Session, worker_id: int) -> Worker:
     if worker is None or not worker.active:
         raise DirectoryError(f"No active worker with id {worker_id}")
     return worker
+
+
+def is_opted_out(session: Session, phone: str) -> bool:
+    """True when the number sent a carrier opt-out word and has not opted back in:
+    Twilio refuses every text to it, so the person is unreachable by SMS."""
+    return session.get(OptOut, phone) is not None

@@ -5,41 +5,22 @@ TwiML. They never build XML and never send the reply themselves.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from gateway import audit
+from gateway import audit, directory
 from gateway.escalation import closing, steps
-from gateway.models import Journey, Organisation, Policy, Worker
-from gateway.sms_commands import replies
+from gateway.models import Journey
+from gateway.sms_commands import replies, sos
+from gateway.sms_commands.context import Context, active_journey, open_alerts
 from gateway.sms_commands.parse import Command, Verb
-from gateway.sms_commands.when import Duration, format_span, resolve
-
-
-@dataclass(frozen=True)
-class Context:
-    session: Session
-    worker: Worker
-    org: Organisation
-    policy: Policy
-    tz: ZoneInfo
-    phone: str
-    now: datetime
-
+from gateway.sms_commands.when import ClockTime, format_local, resolve
 
 Handler = Callable[[Context, Command], str]
 
-
-def active_journey(ctx: Context) -> Journey | None:
-    return ctx.session.scalars(
-        select(Journey)
-        .where(Journey.worker_id == ctx.worker.id, Journey.state == "active")
-        .with_for_update()
-    ).one_or_none()
+# ARRIVED a day after the journey closed is a new conversation, not a repeat.
+REPEAT_WINDOW = timedelta(hours=24)
 
 
 def _last_journey(ctx: Context) -> Journey | None:
@@ -51,20 +32,14 @@ def _last_journey(ctx: Context) -> Journey | None:
     ).first()
 
 
-def _deadline(
-    ctx: Context, command: Command, default: timedelta | None
-) -> datetime | str:
-    """The deadline a command asks for, or the reply that explains why not."""
-    if command.when is None:
-        if default is None:
-            return replies.need_time()
-        return ctx.now + default
-    due = resolve(command.when, ctx.now, ctx.tz)
-    shortest = timedelta(seconds=ctx.policy.min_journey_s)
-    longest = timedelta(seconds=ctx.policy.max_journey_s)
-    if not shortest <= due - ctx.now <= longest:
-        return replies.out_of_range(format_span(shortest), format_span(longest))
-    return due
+def check_range(ctx: Context, due: datetime, verb: str, example: str) -> str | None:
+    """The reply explaining the policy's limits when due breaks them, else None."""
+    if due - ctx.now < ctx.shortest:
+        return replies.too_short(ctx.shortest, verb, example)
+    if due - ctx.now > ctx.longest:
+        latest = format_local(ctx.now + ctx.longest, ctx.tz, ctx.now)
+        return replies.too_long(ctx.longest, latest, verb, example)
+    return None
 
 
 def start(ctx: Context, command: Command) -> str:
@@ -72,15 +47,19 @@ def start(ctx: Context, command: Command) -> str:
     if current is not None:
         return replies.already_active(current.due_at, ctx.tz, ctx.now)
     if command.bare:
-        return replies.how_to_start()
-    due = _deadline(ctx, command, None)
-    if isinstance(due, str):
-        return due
+        return replies.how_to_start(ctx.example)
+    if command.when is None:
+        return replies.need_time(ctx.example)
+    due = resolve(command.when, ctx.now, ctx.tz)
+    refusal = check_range(ctx, due, "START", ctx.example)
+    if refusal is not None:
+        return refusal
+    note = command.note[: directory.NOTE_MAX]
     journey = Journey(
         org_id=ctx.org.id,
         worker_id=ctx.worker.id,
         state="active",
-        note=command.note[:200],
+        note=note,
         started_at=ctx.now,
         due_at=due,
         version=0,
@@ -96,30 +75,36 @@ def start(ctx: Context, command: Command) -> str:
         subject=("journey", journey.id),
         due_at=due.isoformat(),
     )
-    return replies.started(due, ctx.tz, ctx.now)
+    return replies.started(due, ctx.tz, ctx.now, cut=note != command.note)
+
+
+def _stand_down(ctx: Context, reason: str, why: str, sos_too: bool = True) -> int:
+    """Close the worker's open alerts; returns how many people are told.
+
+    EXTEND proves the worker is alive, which answers an overdue alert but
+    not an SOS: that one waits for ARRIVED or a contact's RESOLVED.
+    """
+    alerts = [a for a in open_alerts(ctx) if sos_too or a.kind != "sos"]
+    return sum(
+        closing.close_alert(ctx.session, alert, reason=reason, why=why, now=ctx.now)
+        for alert in alerts
+    )
 
 
 def arrived(ctx: Context, command: Command) -> str:
     journey = active_journey(ctx)
-    alert = closing.open_alert_of(ctx.session, ctx.worker.id)
-    told = 0
-    if alert is not None:
-        told = closing.close_alert(
-            ctx.session,
-            alert,
-            reason="arrived",
-            why="is safe (replied ARRIVED)",
-            now=ctx.now,
-        )
-    if journey is None:
-        last = _last_journey(ctx)
-        if told:
-            return replies.arrived(ctx.now, ctx.tz, told)
-        if last is not None and last.closed_at is not None:
-            return replies.already_closed(last.closed_at, ctx.tz, ctx.now)
-        return replies.no_journey()
-    _close(ctx, journey, "worker")
-    return replies.arrived(ctx.now, ctx.tz, told)
+    alerted = bool(open_alerts(ctx))
+    told = _stand_down(ctx, "arrived", "is safe (replied ARRIVED)")
+    if journey is not None:
+        _close(ctx, journey, "worker")
+        return replies.arrived(ctx.now, ctx.tz, told)
+    if alerted:
+        return replies.stood_down(told)
+
+    last = _last_journey(ctx)
+    if last is not None and last.closed_at and ctx.now - last.closed_at < REPEAT_WINDOW:
+        return replies.already_closed(last.closed_at, ctx.tz, ctx.now, ctx.example)
+    return replies.no_journey(ctx.example)
 
 
 def _close(ctx: Context, journey: Journey, by: str) -> None:
@@ -140,66 +125,61 @@ def _close(ctx: Context, journey: Journey, by: str) -> None:
 def _extended_due(ctx: Context, journey: Journey, command: Command) -> datetime | str:
     """EXTEND 30m adds to the deadline (or to now, once it has passed);
     EXTEND 18:00 sets it; EXTEND alone adds the policy's default."""
-    if command.when is not None and not isinstance(command.when, Duration):
-        return _deadline(ctx, command, None)
+    extra = replies.as_input(min(replies.EXAMPLE_EXTEND, ctx.longest))
+    if isinstance(command.when, ClockTime):
+        due = resolve(command.when, ctx.now, ctx.tz)
+        return check_range(ctx, due, "EXTEND", extra) or due
+
     base = max(journey.due_at, ctx.now)
     if command.when is None:
         due = base + timedelta(seconds=ctx.policy.default_extend_s)
     else:
         due = base + timedelta(minutes=command.when.minutes)
-    longest = timedelta(seconds=ctx.policy.max_journey_s)
-    if due - ctx.now > longest:
-        shortest = timedelta(seconds=ctx.policy.min_journey_s)
-        return replies.out_of_range(format_span(shortest), format_span(longest))
-    return due
+    room = ctx.now + ctx.longest - base
+    if due - ctx.now > ctx.longest and room < timedelta(minutes=1):
+        return replies.at_longest(journey.due_at, ctx.tz, ctx.now)
+    if due - ctx.now > ctx.longest:
+        extra = replies.as_input(min(replies.EXAMPLE_EXTEND, room))
+    if due <= base:
+        return replies.too_short(ctx.shortest, "EXTEND", extra)
+    return check_range(ctx, due, "EXTEND", extra) or due
 
 
 def extend(ctx: Context, command: Command) -> str:
     journey = active_journey(ctx)
     if journey is None:
-        return replies.no_journey()
+        return replies.no_journey(ctx.example)
     due = _extended_due(ctx, journey, command)
     if isinstance(due, str):
         return due
-    told = 0
-    alert = closing.open_alert_of(ctx.session, ctx.worker.id)
-    if alert is not None:
-        why = "replied and extended the journey"
-        told = closing.close_alert(
-            ctx.session, alert, reason="extended", why=why, now=ctx.now
-        )
+    why = "replied and extended the journey"
+    told = _stand_down(ctx, "extended", why, sos_too=False)
     journey.due_at = due
     steps.plan_journey(ctx.session, journey, ctx.now)
+    audit.record(
+        ctx.session,
+        "journey.extended",
+        actor=f"worker:{ctx.worker.id}",
+        org_id=ctx.org.id,
+        subject=("journey", journey.id),
+        due_at=due.isoformat(),
+    )
     return replies.extended(due, ctx.tz, ctx.now, told)
 
 
 def status(ctx: Context, command: Command) -> str:
     journey = active_journey(ctx)
+    alerts = open_alerts(ctx)
+    if journey is None and alerts:
+        reached = len(closing.paged_phones(ctx.session, alerts[-1].id))
+        return replies.alert_open(alerts[-1].id, reached)
     if journey is None:
-        return replies.no_journey()
-    return replies.status(journey.due_at, ctx.tz, ctx.now)
+        return replies.no_journey(ctx.example)
+    return replies.status(journey.due_at, ctx.tz, ctx.now, alerted=bool(alerts))
 
 
 def help_(ctx: Context, command: Command) -> str:
     return replies.help_text()
-
-
-def sos(ctx: Context, command: Command) -> str:
-    journey = active_journey(ctx)
-    alert = steps.open_alert(
-        ctx.session,
-        ctx.worker,
-        journey,
-        kind="sos",
-        since=ctx.now,
-        by="sos",
-        note=command.note,
-    )
-    if journey is not None:
-        # The alert now owns the timeline; the journey's own steps stop.
-        journey.next_action_at = None
-        journey.version += 1
-    return replies.sos_sent(len(closing.paged_phones(ctx.session, alert.id)))
 
 
 HANDLERS: dict[Verb, Handler] = {
@@ -208,5 +188,5 @@ HANDLERS: dict[Verb, Handler] = {
     Verb.EXTEND: extend,
     Verb.STATUS: status,
     Verb.HELP: help_,
-    Verb.SOS: sos,
+    Verb.SOS: sos.sos,
 }

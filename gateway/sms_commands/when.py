@@ -79,19 +79,37 @@ def resolve(spec: WhenSpec, now: datetime, tz: ZoneInfo) -> datetime:
 
 
 def _instants(day: date, hours: set[int], minute: int, tz: ZoneInfo) -> list[datetime]:
-    # Both fold readings: in a fall-back overlap they differ by the shift, in a
-    # spring-forward gap they straddle it; callers take the earliest that fits.
-    return [
-        datetime.combine(day, time(hour, minute, fold=fold), tz).astimezone(UTC)
-        for hour in hours
-        for fold in (0, 1)
-    ]
+    # Each wall time read with the offsets in force a day before and after:
+    # in a fall-back overlap both readings come back to that wall time, in a
+    # spring-forward gap neither does and they straddle it; callers take the
+    # earliest that fits. Offsets are looked up rather than taken from the
+    # `fold` attribute, which freezegun's datetimes silently drop.
+    readings = []
+    for hour in hours:
+        wall = datetime.combine(day, time(hour, minute))
+        around = {_offset(wall + timedelta(days=side), tz) for side in (-1, 1)}
+        instants = [(wall - offset).replace(tzinfo=UTC) for offset in around]
+        exact = [i for i in instants if to_local(i, tz).replace(tzinfo=None) == wall]
+        readings += exact or instants
+    return readings
+
+
+def _offset(wall: datetime, tz: ZoneInfo) -> timedelta:
+    offset = wall.replace(tzinfo=tz).utcoffset()
+    assert offset is not None
+    return offset
+
+
+def to_local(instant: datetime, tz: ZoneInfo) -> datetime:
+    """Instant as local time in tz, with the right offset and abbreviation even
+    inside a fall-back overlap."""
+    return tz.fromutc(instant.astimezone(UTC).replace(tzinfo=tz))
 
 
 def format_local(instant: datetime, tz: ZoneInfo, now: datetime | None = None) -> str:
     """Local time and zone abbreviation, "17:30 AWST"; with the weekday,
     "Sat 07:00 AWST", when instant falls on a later local date than now."""
-    local = instant.astimezone(tz)
+    local = to_local(instant, tz)
     shown = f"{local:%H:%M} {local.tzname()}"
     if now is not None and local.date() > now.astimezone(tz).date():
         return f"{_WEEKDAYS[local.weekday()]} {shown}"

@@ -198,3 +198,14 @@ def _name_failed(session: Session, worker: Worker, actor: str, failures: int) ->
 def _is_command(text: str) -> bool:
     """A command word such as HELP, or nothing: a plea for guidance, not a guess."""
     return parse(text).verb is not Verb.UNKNOWN
+
+
+def awaiting_name(session: Session, phone: str, now: datetime) -> Worker | None:
+    """The worker whose last name this phone is being asked for, if any."""
+    claimed = codes.claimed_by(session, phone)
+    if claimed is not None and claimed.expires_at > now:
+        return session.get(Worker, claimed.worker_id)
+    confirming = session.scalars(
+        select(Binding).where(Binding.phone == phone, Binding.state == "confirming")
+    ).first()
+    return None if confirming is None else session.get(Worker, confirming.worker_id)

@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from freezegun import freeze_time
 
 from gateway.sms_commands.when import (
     ClockTime,
@@ -286,3 +287,18 @@ def test_it_shows_a_span_compactly(delta: timedelta, shown: str) -> None:
     text = format_span(span)
 
     assert text == shown
+
+
+@pytest.mark.parametrize(("tz", "spec", "now", "expected"), DST_CASES)
+def test_daylight_saving_answers_hold_under_a_frozen_clock(
+    tz: ZoneInfo, spec: ClockTime, now: datetime, expected: datetime
+) -> None:
+    # freezegun's datetimes drop `fold`; the answers must not depend on it.
+    frozen = freeze_time(now)
+
+    with frozen:
+        deadline = resolve(spec, datetime.now(UTC), tz)
+        shown = format_local(deadline, tz)
+
+    assert deadline == expected
+    assert shown == format_local(expected, tz)

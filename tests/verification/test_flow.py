@@ -111,7 +111,8 @@ def test_a_command_word_while_awaiting_the_name_costs_no_attempt(rt, phone, t0):
     jane.text("wrong")
     confirmed = jane.text("nguyen")
 
-    assert helps == [replies.ASK_NAME] * 4
+    assert len(helps) == 4
+    assert all("last name" in help_reply for help_reply in helps)
     assert "confirmed" in confirmed
 
 
