@@ -93,9 +93,9 @@ def update(contact_id: int) -> Page:
     if form.ok and name and phone and lvl:
         try:
             with web.unit() as db:
-                contact = web.owned(db, Contact, contact_id)
+                row = web.owned(db, Contact, contact_id)
                 directory.update_contact(
-                    db, contact, name=name, phone=phone, level=lvl, actor=web.actor()
+                    db, row, name=name, phone=phone, level=lvl, actor=web.actor()
                 )
         except FieldError as exc:
             form.refuse(exc)
