@@ -6,7 +6,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from gateway import clock, runtime
-from gateway.models import AuditEvent
+from gateway.models import AuditEvent, User
 from tests.admin.conftest import PASSWORD, Browser, World, email
 from tests.helpers import T0
 
@@ -150,8 +150,6 @@ def test_a_deactivated_user_is_signed_out_at_the_next_request(
     browser: Browser, world: World, rt: runtime.Runtime
 ) -> None:
     browser.sign_in(email("admin"))
-    from gateway.models import User
-
     with rt.db.session() as session:
         user = session.scalars(select(User).where(User.email == email("admin"))).one()
         user.active = False

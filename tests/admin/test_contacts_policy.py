@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway import directory, runtime
-from gateway.models import Contact, Policy
+from gateway.models import Contact, Outbox, Policy
 from tests.admin.conftest import Browser, World
 from tests.admin.test_access import POLICY
 from tests.helpers import SAM
@@ -107,8 +107,6 @@ def test_a_deactivated_contact_is_not_paged(
     phone("+61491570006").text("SOS")
 
     with rt.db.session() as session:
-        from gateway.models import Outbox
-
         paged = set(
             session.scalars(select(Outbox.to_phone).where(Outbox.kind == "alert"))
         )

@@ -9,13 +9,12 @@ from sqlalchemy import select
 
 from gateway import directory, runtime
 from gateway.models import Alert, Journey, Organisation, Outbox, User
+from gateway.verification.flow import bind
 from tests.admin.conftest import Browser, World, email
 from tests.helpers import ALEX, SAM, T0, WORKER_PHONE, run_jobs
 
 
 def _second_worker(rt: runtime.Runtime, org_id: int, phone: Any) -> None:
-    from gateway.verification.flow import bind
-
     with rt.db.session() as session:
         org = session.get(Organisation, org_id)
         assert org is not None
