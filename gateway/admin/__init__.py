@@ -58,7 +58,7 @@ def _template_helpers() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", web.LIFETIME)
+    app.config["PERMANENT_SESSION_LIFETIME"] = web.LIFETIME
     rt = app.extensions["gateway"]
     if rt.settings.public_url.startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True

@@ -166,3 +166,15 @@ def test_next_only_returns_to_admin_pages(browser: Browser, world: World) -> Non
     )
 
     assert response.headers["Location"] == "/admin/"
+
+
+def test_session_cookie_lasts_twelve_hours_and_stays_out_of_scripts(
+    browser: Browser, world: World
+) -> None:
+    with freeze_time(T0):
+        response = browser.sign_in(email("viewer"))
+
+    cookie = response.headers["Set-Cookie"]
+
+    assert "Expires=Mon, 02 Mar 2026 13:00:00 GMT" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
