@@ -33,6 +33,9 @@ def create_app(
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)
+    from gateway import admin
+
+    admin.init_app(app)
     if rt.settings.dev:
         from gateway.dev import phone
 

@@ -18,7 +18,12 @@ def record(
     subject: tuple[str, int] | None = None,
     **detail: Any,
 ) -> AuditEvent:
-    """Add an audit row in the caller's transaction; detail must hold no secrets."""
+    """Add an audit row in the caller's transaction; detail must hold no secrets.
+
+    A web request puts its client address in ``session.info["audit_context"]``
+    so every row written in its transaction says where the action came from.
+    """
+    detail = {**session.info.get("audit_context", {}), **detail}
     event = AuditEvent(
         org_id=org_id,
         actor=actor,

@@ -2,12 +2,21 @@
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from gateway import audit, clock
-from gateway.models import Binding, Contact, OptOut, Organisation, Policy, Worker
-from gateway.phones import parse_phone
+from gateway.models import (
+    Binding,
+    Contact,
+    Journey,
+    OptOut,
+    Organisation,
+    Policy,
+    SecurityCode,
+    Worker,
+)
+from gateway.phones import InvalidPhone, parse_phone
 
 DEFAULT_POLICY = {
     "reminder_s": 10 * 60,
@@ -172,3 +181,210 @@ def is_opted_out(session: Session, phone: str) -> bool:
     """True when the number sent a carrier opt-out word and has not opted back in:
     Twilio refuses every text to it, so the person is unreachable by SMS."""
     return session.get(OptOut, phone) is not None
+
+
+# Edits from the administrator page. Each refuses bad input with a FieldError
+# naming the form field, before anything is changed.
+
+NAME_MAX = 80
+CONFIRM_NUMBER = "Reply with your last name to confirm this number for {org} check-ins."
+
+
+class FieldError(DirectoryError):
+    """Input refused for one field of a form; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def clean_name(field: str, raw: str, label: str) -> str:
+    name = " ".join(raw.split())
+    if not name:
+        raise FieldError(field, f"Enter the {label}.")
+    if len(name) > NAME_MAX:
+        raise FieldError(field, f"Keep the {label} to {NAME_MAX} characters.")
+    return name
+
+
+def clean_phone(field: str, raw: str, region: str) -> str:
+    try:
+        return parse_phone(raw, region)
+    except InvalidPhone as exc:
+        raise FieldError(field, str(exc)) from None
+
+
+def clean_zone(field: str, raw: str) -> str | None:
+    name = raw.strip()
+    if not name:
+        return None
+    try:
+        zone(name)
+    except DirectoryError as exc:
+        raise FieldError(field, str(exc)) from None
+    return name
+
+
+def check_worker_phone_free(
+    session: Session, org_id: int, phone: str, worker_id: int | None = None
+) -> None:
+    other = session.scalars(
+        select(Worker).where(
+            Worker.org_id == org_id,
+            Worker.phone == phone,
+            Worker.active,
+            Worker.id != (worker_id or 0),
+        )
+    ).first()
+    if other is not None:
+        raise FieldError("phone", f"{other.full_name} already has this number.")
+
+
+def check_contact_phone_free(
+    session: Session, org_id: int, phone: str, contact_id: int | None = None
+) -> None:
+    other = session.scalars(
+        select(Contact).where(
+            Contact.org_id == org_id,
+            Contact.phone == phone,
+            Contact.active,
+            Contact.id != (contact_id or 0),
+        )
+    ).first()
+    if other is not None:
+        raise FieldError("phone", f"{other.name} already has this number.")
+
+
+def update_worker(
+    session: Session,
+    worker: Worker,
+    *,
+    first: str,
+    last: str,
+    timezone: str | None,
+    actor: str,
+) -> None:
+    """Rename a worker or change their zone; the caller has cleaned the values."""
+    worker.first_name, worker.last_name, worker.timezone = first, last, timezone
+    audit.record(
+        session,
+        "worker.changed",
+        actor=actor,
+        org_id=worker.org_id,
+        subject=("worker", worker.id),
+    )
+
+
+def change_phone(session: Session, worker: Worker, raw_phone: str, actor: str) -> bool:
+    """Set the worker's number from the admin form; False when it is unchanged.
+
+    A bound worker must confirm the new number by last name (see
+    verification.number_change). Raises FieldError for a number that cannot
+    be read or belongs to someone else.
+    """
+    from gateway.verification.number_change import change_phone as change
+
+    org = session.get(Organisation, worker.org_id)
+    assert org is not None
+    phone = clean_phone("phone", raw_phone, org.region)
+    if phone == worker.phone:
+        return False
+    check_worker_phone_free(session, org.id, phone, worker.id)
+    try:
+        change(session, worker, phone, actor)
+    except DirectoryError as exc:
+        raise FieldError("phone", str(exc)) from None
+    return True
+
+
+def deactivate_worker(session: Session, worker: Worker, actor: str) -> None:
+    """Stop a worker texting commands: codes revoked, binding removed.
+
+    Refused while a journey is running, so no safety timer is dropped quietly.
+    """
+    running = session.scalar(
+        select(Journey.id).where(
+            Journey.worker_id == worker.id, Journey.state == "active"
+        )
+    )
+    if running is not None:
+        raise DirectoryError("Close this worker's active journey first.")
+    worker.active = False
+    session.execute(
+        update(SecurityCode)
+        .where(SecurityCode.worker_id == worker.id)
+        .where(SecurityCode.state.in_(("pending", "claimed")))
+        .values(state="revoked")
+    )
+    session.execute(delete(Binding).where(Binding.worker_id == worker.id))
+    audit.record(
+        session,
+        "worker.deactivated",
+        actor=actor,
+        org_id=worker.org_id,
+        subject=("worker", worker.id),
+    )
+
+
+def update_contact(
+    session: Session, contact: Contact, *, name: str, phone: str, level: int, actor: str
+) -> None:
+    """Change a contact; the caller has cleaned the values."""
+    check_contact_phone_free(session, contact.org_id, phone, contact.id)
+    changed = {
+        "name": contact.name != name,
+        "phone": contact.phone != phone,
+        "level": contact.level != level,
+    }
+    if changed["phone"]:
+        contact.last_error = None
+    contact.name, contact.phone, contact.level = name, phone, level
+    audit.record(
+        session,
+        "contact.changed",
+        actor=actor,
+        org_id=contact.org_id,
+        subject=("contact", contact.id),
+        fields=sorted(key for key, value in changed.items() if value),
+    )
+
+
+def set_contact_active(
+    session: Session, contact: Contact, active: bool, actor: str
+) -> None:
+    if active:
+        check_contact_phone_free(session, contact.org_id, contact.phone, contact.id)
+    contact.active = active
+    audit.record(
+        session,
+        "contact.activated" if active else "contact.deactivated",
+        actor=actor,
+        org_id=contact.org_id,
+        subject=("contact", contact.id),
+    )
+
+
+def contact_problems(session: Session, org_id: int) -> dict[int, str]:
+    """Why each unreachable active contact cannot be paged, by contact id."""
+    contacts = session.scalars(
+        select(Contact).where(Contact.org_id == org_id, Contact.active)
+    ).all()
+    opted_out = set(
+        session.scalars(
+            select(OptOut.phone).where(OptOut.phone.in_([c.phone for c in contacts]))
+        )
+    )
+    problems = {}
+    for contact in contacts:
+        if contact.phone in opted_out:
+            problems[contact.id] = "opted out (texted STOP); ask them to text START"
+        elif contact.last_error:
+            problems[contact.id] = f"last message failed: {contact.last_error}"
+    return problems
+
+
+def binding_state(session: Session, worker: Worker) -> str:
+    """The worker's binding in words, e.g. "bound" or "confirming new number"."""
+    from gateway.verification.binding import binding_state as state
+
+    return state(session, worker.id)

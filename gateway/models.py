@@ -165,6 +165,7 @@ class Alert(Base):
     acked_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     close_reason: Mapped[str | None]
+    acked_by_user: Mapped[int | None] = _fk("app_user.id", nullable=True)
 
 
 class StepClaim(Base):

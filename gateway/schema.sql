@@ -144,6 +144,8 @@ CREATE TABLE alert (
     acked_at TIMESTAMPTZ,
     closed_at TIMESTAMPTZ,
     close_reason TEXT,
+    -- Set when a user took the alert on the admin page rather than by SMS.
+    acked_by_user BIGINT REFERENCES app_user (id),
     CHECK (kind IN ('overdue', 'sos')),
     CHECK (state IN ('open', 'acked', 'closed'))
 );
