@@ -88,6 +88,16 @@ def _shot(driver: Any, tmp_path: Path, name: str) -> None:
     driver.set_window_size(*PHONE_SIZE)
 
 
+def _go(driver: Any, by: str, target: str) -> None:
+    """Click and wait for the next page, so later look-ups see the new one."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(by, target).click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+
+
 def _fill(driver: Any, values: dict[str, str]) -> None:
     for name, value in values.items():
         box = driver.find_element(By.NAME, name)
@@ -107,18 +117,18 @@ def test_admin_signs_in_adds_a_worker_and_sees_the_code(
     phone(WORKER_PHONE).text("SOS flat tyre")
     chrome.get(f"{server}/admin/")
     _fill(chrome, {"email": email("admin"), "password": PASSWORD})
-    chrome.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    _go(chrome, By.CSS_SELECTOR, "button[type=submit]")
     assert chrome.find_element(By.TAG_NAME, "h1").text == "Dashboard"
     _shot(chrome, tmp_path, "dashboard")
-    chrome.find_element(By.LINK_TEXT, "Workers").click()
-    chrome.find_element(By.LINK_TEXT, "Add a worker").click()
+    _go(chrome, By.LINK_TEXT, "Workers")
+    _go(chrome, By.LINK_TEXT, "Add a worker")
     _fill(chrome, {"first": "Aroha", "last": "Ngata", "phone": "0491 570 12"})
-    chrome.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    _go(chrome, By.CSS_SELECTOR, "button[type=submit]")
     error = chrome.find_element(By.ID, "e-phone").text
     _shot(chrome, tmp_path, "add-worker")
 
     _fill(chrome, {"phone": "0491 570 120"})
-    chrome.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    _go(chrome, By.CSS_SELECTOR, "button[type=submit]")
 
     code = chrome.find_element(By.ID, "security-code").text
     assert "not valid" in error
