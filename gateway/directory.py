@@ -17,6 +17,7 @@ DEFAULT_POLICY = {
     "min_journey_s": 5 * 60,
     "max_journey_s": 24 * 3600,
     "default_extend_s": 30 * 60,
+    "repeat_s": 15 * 60,
 }
 
 

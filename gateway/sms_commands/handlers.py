@@ -199,7 +199,7 @@ def sos(ctx: Context, command: Command) -> str:
         # The alert now owns the timeline; the journey's own steps stop.
         journey.next_action_at = None
         journey.version += 1
-    return replies.sos_sent(len(closing.paged_phones(ctx.session, alert.id)))
+    return replies.sos_sent(closing.queued_count(ctx.session, alert.id))
 
 
 HANDLERS: dict[Verb, Handler] = {
