@@ -45,7 +45,8 @@ def sweep(rt: runtime.Runtime) -> SweepResult:
         with rt.db.session() as session:
             if paging.run_alert(session, alert_id, None, by="sweeper"):
                 result.alerts += 1
-    result.messages = _send_waiting(rt, now)
+    # A fresh clock: the pages this pass just queued go out in this pass too.
+    result.messages = _send_waiting(rt, clock.now())
     _beat(rt, now)
     if result.journeys or result.alerts or result.messages:
         log.warning("sweeper: caught %s", result)
