@@ -7,7 +7,7 @@ because the contact opted out pages the next level at once.
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -49,23 +49,32 @@ def _by_sid(session: Session, sid: str) -> Outbox | None:
 
 
 def _adopt(session: Session, sid: str, to: str) -> Outbox | None:
-    """The one send in flight to ``to`` takes the reported sid.
+    """The one send in doubt to ``to`` takes the reported sid.
 
     Twilio's report can overtake its answer to the create request, and a
     create whose answer timed out is known only from its reports; naming
-    the row now stops the at-least-once retry from sending it again.
+    the row stops the at-least-once retry from sending it again.
     """
     if not to:
         return None
+    in_doubt = or_(
+        Outbox.status == "sending",
+        and_(
+            Outbox.status == "pending",
+            Outbox.error_message.like(outbox.MAYBE_SENT + "%"),
+        ),
+    )
     rows = session.scalars(
         select(Outbox)
-        .where(Outbox.to_phone == to, Outbox.status == "sending")
+        .where(Outbox.to_phone == to, in_doubt)
         .where(Outbox.provider_sid.is_(None), Outbox.merged_into.is_(None))
         .with_for_update()
     ).all()
     if len(rows) != 1:
         return None
     rows[0].provider_sid = sid
+    # A retry waiting after a timeout is no longer needed: Twilio has it.
+    rows[0].next_attempt_at = None
     log.info("outbox %s: adopted %s from its status report", rows[0].id, sid)
     return rows[0]
 

@@ -53,7 +53,7 @@ def alerted(rt, phone, client):
 
 
 def test_a_late_sent_never_hides_delivered(rt, phone, client):
-    row = alerted(rt, phone, client)
+    alerted(rt, phone, client)
 
     answers = [
         callback(client, "SM" + "a" * 32, s).status_code
