@@ -182,7 +182,7 @@ def test_a_flushed_redis_still_escalates_through_the_sweeper(live, twilio, redis
 
     process = runner(env)
     try:
-        twilio.wait_for(lambda messages: any(m.to == SAM for m in messages), 30)
+        twilio.wait_for(lambda messages: any(m.to == SAM for m in messages), 60)
         time.sleep(2.5)
     finally:
         stop(process)
@@ -201,17 +201,19 @@ def test_a_runner_killed_mid_step_leaves_it_to_another(live, twilio, redis):
     blocker = rt.db.sessions()
     blocker.begin()
     claims.lock(blocker, Journey, journey)
-
     first = runner({**env, "SWEEP_INTERVAL": "30"})
-    started = StartedJobRegistry(queue=Queue(runtime.QUEUE, connection=redis))
-    wait_until(lambda: f"journey-{journey}-1" in started.get_job_ids())
-    os.kill(first.pid, signal.SIGKILL)
-    first.wait(timeout=10)
-    blocker.rollback()
-    blocker.close()
+    try:
+        started = StartedJobRegistry(queue=Queue(runtime.QUEUE, connection=redis))
+        wait_until(lambda: f"journey-{journey}-1" in started.get_job_ids(), 60)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        stop(first)
+        blocker.rollback()
+        blocker.close()
     second = runner(env)
     try:
-        twilio.wait_for(lambda messages: any(m.to == SAM for m in messages), 30)
+        twilio.wait_for(lambda messages: any(m.to == SAM for m in messages), 60)
         time.sleep(2.5)
     finally:
         stop(second)
