@@ -242,11 +242,13 @@ def contact_add(
 
 POLICY_OPTIONS = {
     "reminder": "reminder_s",
+    "reminder_min_journey": "reminder_min_journey_s",
     "grace": "grace_s",
     "level_delay": "level_delay_s",
     "min_journey": "min_journey_s",
     "max_journey": "max_journey_s",
     "default_extend": "default_extend_s",
+    "repeat": "repeat_s",
 }
 
 
@@ -258,11 +260,13 @@ def policy_group() -> None:
 @policy_group.command("set")
 @click.option("--org", "org_name", required=True)
 @click.option("--reminder", type=Duration())
+@click.option("--reminder-min-journey", type=Duration())
 @click.option("--grace", type=Duration())
 @click.option("--level-delay", type=Duration())
 @click.option("--min-journey", type=Duration())
 @click.option("--max-journey", type=Duration())
 @click.option("--default-extend", type=Duration())
+@click.option("--repeat", type=Duration())
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 @_guard
@@ -278,6 +282,8 @@ def policy_set(org_name: str, as_json: bool, **values: int | None) -> None:
             raise click.UsageError("--min-journey must not exceed --max-journey")
         if policy.level_delay_s <= 0:
             raise click.UsageError("--level-delay must be more than zero")
+        if policy.repeat_s <= 0:
+            raise click.UsageError("--repeat must be more than zero")
         payload = {
             column: getattr(policy, column) for column in POLICY_OPTIONS.values()
         }

@@ -26,6 +26,7 @@ DEFAULT_POLICY = {
     "min_journey_s": 5 * 60,
     "max_journey_s": 24 * 3600,
     "default_extend_s": 30 * 60,
+    "repeat_s": 15 * 60,
 }
 
 # Longest names and notes accepted; every SMS template is tested with them,
@@ -186,9 +187,6 @@ def is_opted_out(session: Session, phone: str) -> bool:
 # Edits from the administrator page. Each refuses bad input with a FieldError
 # naming the form field, before anything is changed.
 
-NAME_MAX = 80
-CONFIRM_NUMBER = "Reply with your last name to confirm this number for {org} check-ins."
-
 
 class FieldError(DirectoryError):
     """Input refused for one field of a form; ``field`` names it."""
@@ -198,12 +196,12 @@ class FieldError(DirectoryError):
         self.field = field
 
 
-def clean_name(field: str, raw: str, label: str) -> str:
+def clean_name(field: str, raw: str, label: str, limit: int = NAME_MAX) -> str:
     name = " ".join(raw.split())
     if not name:
         raise FieldError(field, f"Enter the {label}.")
-    if len(name) > NAME_MAX:
-        raise FieldError(field, f"Keep the {label} to {NAME_MAX} characters.")
+    if len(name) > limit:
+        raise FieldError(field, f"Keep the {label} to {limit} characters.")
     return name
 
 

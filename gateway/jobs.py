@@ -5,7 +5,7 @@ woken for a version that has moved on does nothing.
 """
 
 from gateway import outbox, runtime
-from gateway.escalation import steps
+from gateway.escalation import paging, steps
 
 
 def send_message(message_id: int) -> None:
@@ -19,4 +19,4 @@ def wake_journey(journey_id: int, version: int) -> None:
 
 def wake_alert(alert_id: int, version: int) -> None:
     with runtime.get().db.session() as session:
-        steps.run_alert(session, alert_id, version, by="job")
+        paging.run_alert(session, alert_id, version, by="job")

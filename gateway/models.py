@@ -68,6 +68,7 @@ class Policy(Base):
     min_journey_s: Mapped[int] = mapped_column(Integer)
     max_journey_s: Mapped[int] = mapped_column(Integer)
     default_extend_s: Mapped[int] = mapped_column(Integer)
+    repeat_s: Mapped[int] = mapped_column(Integer)
 
 
 class User(Base):
@@ -198,6 +199,7 @@ class Outbox(Base):
     worker_id: Mapped[int | None] = _fk("worker.id", nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    merged_into: Mapped[int | None] = _fk("outbox.id", nullable=True)
 
 
 class Inbound(Base):

@@ -9,7 +9,7 @@ most once: a failure is recorded and not repeated.
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from gateway import clock, runtime
@@ -23,6 +23,11 @@ SAFETY_KINDS = frozenset({"alert", "all_clear"})
 # A claimed send not finished after this long is taken to have died.
 STALE_AFTER = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(minutes=5)
+# About half an hour of retries; then the page counts as failed, which pages
+# the next level.
+MAX_ATTEMPTS = 10
+# Marks an error after which Twilio may still have taken the message.
+MAYBE_SENT = "maybe sent"
 
 # Delivery states only move forward; a late "sent" never hides "delivered".
 RANK = {
@@ -98,20 +103,25 @@ def record_reply(
 
 
 def deliver(rt: "runtime.Runtime", message_id: int) -> None:
-    """Send one pending message; safe to call twice, only one call sends."""
-    message = _claim(rt, message_id)
-    if message is None:
+    """Send one pending message; safe to call twice, only one call sends.
+
+    An alert page also carries the other pages waiting for the same phone
+    (escalation.coalesce), so several overdue workers cost one SMS.
+    """
+    claimed = _claim(rt, message_id)
+    if claimed is None:
         return
+    message, text = claimed
     callback = f"{rt.settings.public_url}/sms/status"
     try:
-        result = rt.sender.send(message.to_phone, message.body, callback)
+        result = rt.sender.send(message.to_phone, text, callback)
     except SendError as exc:
         _record_failure(rt, message, exc)
         return
-    _record_sent(rt, message, result)
+    _record_sent(rt, message, result, text)
 
 
-def _claim(rt: "runtime.Runtime", message_id: int) -> Outbox | None:
+def _claim(rt: "runtime.Runtime", message_id: int) -> tuple[Outbox, str] | None:
     now = clock.now()
     with rt.db.session() as session:
         claimed = session.execute(
@@ -129,54 +139,116 @@ def _claim(rt: "runtime.Runtime", message_id: int) -> Outbox | None:
             return None
         message = session.get(Outbox, message_id)
         assert message is not None
-        if message.kind == "alert" and _alert_closed(session, message.alert_id):
-            # The worker was safe before this page left: it must not go out.
+        if message.kind != "alert":
+            return message, message.body
+        if not _alert_open(session, message.alert_id):
+            # Taken or stood down before this page left: it must not go out.
             message.status = "cancelled"
+            message.next_attempt_at = None
             return None
-        return message
+        from gateway.escalation import coalesce
+
+        return message, coalesce.gather(session, message, now, now + STALE_AFTER)
 
 
-def _alert_closed(session: Session, alert_id: int | None) -> bool:
+def _alert_open(session: Session, alert_id: int | None) -> bool:
     alert = session.get(Alert, alert_id) if alert_id else None
-    return alert is not None and alert.state == "closed"
+    return alert is None or alert.state == "open"
 
 
-def _record_sent(rt: "runtime.Runtime", message: Outbox, result: SendResult) -> None:
+def carried(session: Session, message_id: int) -> list[Outbox]:
+    """The row and every row merged into its SMS, locked."""
+    return list(
+        session.scalars(
+            select(Outbox)
+            .where(or_(Outbox.id == message_id, Outbox.merged_into == message_id))
+            .order_by(Outbox.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def advance(row: Outbox, status: str, now: datetime) -> bool:
+    """Move ``row`` to ``status`` unless that would go backwards."""
+    if status not in RANK or RANK[status] <= RANK.get(row.status, 0):
+        return False
+    row.status = status
+    row.updated_at = now
+    return True
+
+
+def _record_sent(
+    rt: "runtime.Runtime", message: Outbox, result: SendResult, text: str
+) -> None:
+    now = clock.now()
     with rt.db.session() as session:
-        row = session.get(Outbox, message.id)
-        assert row is not None
-        row.provider_sid = result.sid
-        row.status = result.status
-        row.next_attempt_at = None
-        row.updated_at = clock.now()
+        for row in carried(session, message.id):
+            if row.id == message.id:
+                row.provider_sid = row.provider_sid or result.sid
+                row.body = text
+            # A status callback may have overtaken this response.
+            if row.status == "sending":
+                row.status = result.status
+            row.next_attempt_at = None
+            row.updated_at = now
     log.info("outbox %s: %s to %s", message.id, result.status, mask(message.to_phone))
 
 
 def _record_failure(rt: "runtime.Runtime", message: Outbox, exc: SendError) -> None:
     now = clock.now()
-    retry = exc.retryable and message.kind in SAFETY_KINDS
     with rt.db.session() as session:
-        row = session.get(Outbox, message.id)
-        assert row is not None
-        row.error_code = exc.code
-        row.error_message = str(exc)
-        row.updated_at = now
-        if retry:
-            row.status = "pending"
-            row.next_attempt_at = now + backoff(row.attempts)
-            when = row.next_attempt_at
-            attempt = row.attempts
-            runtime.after_commit(
-                session, lambda: _schedule_send(message.id, attempt, when)
-            )
-        else:
-            from gateway import delivery
-
-            row.status = "failed"
-            row.next_attempt_at = None
-            delivery.on_failure(session, row, exc.code)
+        rows = carried(session, message.id)
+        primary = next(row for row in rows if row.id == message.id)
+        if primary.provider_sid is not None:
+            # A status callback already named this message: Twilio has it.
+            log.info("outbox %s: sent, though the response was lost", message.id)
+            _finish_adopted(rows, now)
+            return
+        retry = (
+            exc.retryable
+            and message.kind in SAFETY_KINDS
+            and primary.attempts < MAX_ATTEMPTS
+        )
+        for row in rows:
+            _note_error(row, exc, now)
+            if retry:
+                _retry_later(session, row, primary.attempts, now)
+            else:
+                _give_up(session, row)
     level = log.warning if retry else log.error
     level("outbox %s: send to %s failed: %s", message.id, mask(message.to_phone), exc)
+
+
+def _finish_adopted(rows: list[Outbox], now: datetime) -> None:
+    for row in rows:
+        if row.status == "sending":
+            row.status = "queued"
+        row.next_attempt_at = None
+        row.updated_at = now
+
+
+def _note_error(row: Outbox, exc: SendError, now: datetime) -> None:
+    row.error_code = exc.code
+    reason = str(exc)
+    row.error_message = f"{MAYBE_SENT}: {reason}" if exc.maybe_sent else reason
+    row.updated_at = now
+
+
+def _retry_later(session: Session, row: Outbox, attempts: int, now: datetime) -> None:
+    row.status = "pending"
+    row.merged_into = None
+    row.next_attempt_at = now + backoff(attempts)
+    when, row_id, attempt = row.next_attempt_at, row.id, row.attempts
+    runtime.after_commit(session, lambda: _schedule_send(row_id, attempt, when))
+
+
+def _give_up(session: Session, row: Outbox) -> None:
+    from gateway import delivery
+
+    row.status = "failed"
+    row.next_attempt_at = None
+    delivery.on_failure(session, row, row.error_code)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -21,7 +21,9 @@ CREATE TABLE policy (
     level_delay_s INTEGER NOT NULL,
     min_journey_s INTEGER NOT NULL,
     max_journey_s INTEGER NOT NULL,
-    default_extend_s INTEGER NOT NULL
+    default_extend_s INTEGER NOT NULL,
+    -- After the last level, every level is paged again this often.
+    repeat_s INTEGER NOT NULL
 );
 
 CREATE TABLE app_user (
@@ -184,7 +186,10 @@ CREATE TABLE outbox (
     contact_id BIGINT REFERENCES contact (id),
     worker_id BIGINT REFERENCES worker (id),
     created_at TIMESTAMPTZ NOT NULL,
-    updated_at TIMESTAMPTZ NOT NULL
+    updated_at TIMESTAMPTZ NOT NULL,
+    -- Sent inside another row's SMS: several workers paged to one phone at
+    -- once go as one message, while each row keeps its alert and contact.
+    merged_into BIGINT REFERENCES outbox (id)
 );
 -- The sweeper: messages waiting for a first send or a retry.
 CREATE INDEX outbox_waiting ON outbox (next_attempt_at)
@@ -195,6 +200,8 @@ CREATE INDEX outbox_alert ON outbox (alert_id) WHERE alert_id IS NOT NULL;
 CREATE INDEX outbox_to_phone ON outbox (to_phone, id);
 -- Message log of one organisation, newest first.
 CREATE INDEX outbox_org ON outbox (org_id, id);
+-- Status callbacks: the rows that went out inside one SMS.
+CREATE INDEX outbox_merged ON outbox (merged_into) WHERE merged_into IS NOT NULL;
 
 -- Every inbound SMS; the unique MessageSid makes Twilio retries harmless.
 CREATE TABLE inbound (

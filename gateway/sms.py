@@ -32,10 +32,19 @@ class SendResult:
 class SendError(Exception):
     """Twilio refused or could not be reached; ``retryable`` says if it may pass."""
 
-    def __init__(self, message: str, *, code: int | None, retryable: bool) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None,
+        retryable: bool,
+        maybe_sent: bool = False,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.retryable = retryable
+        # The request may have reached Twilio before the failure (a timeout).
+        self.maybe_sent = maybe_sent
 
 
 class Sender(Protocol):
@@ -80,8 +89,13 @@ class TwilioSender:
             raise SendError(
                 f"twilio {exc.status}", code=exc.code, retryable=retryable
             ) from None
-        except requests.RequestException as exc:
+        except requests.ConnectTimeout as exc:
+            # No connection, so no request: nothing was sent.
             raise SendError(type(exc).__name__, code=None, retryable=True) from None
+        except requests.RequestException as exc:
+            raise SendError(
+                type(exc).__name__, code=None, retryable=True, maybe_sent=True
+            ) from None
         log.debug("sms %s: accepted as %s", mask(to), message.sid)
         return SendResult(sid=message.sid, status=str(message.status or "queued"))
 

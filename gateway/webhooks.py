@@ -71,6 +71,10 @@ def sms_status() -> Response:
     code = request.form.get("ErrorCode", "")
     if sid and status:
         delivery.record_status(
-            _runtime(), sid, status.lower(), int(code) if code.isdigit() else None
+            _runtime(),
+            sid,
+            status.lower(),
+            int(code) if code.isdigit() else None,
+            to=request.form.get("To", ""),
         )
     return Response("", status=204)

@@ -39,7 +39,12 @@ def new() -> str:
 
 def _read(form: Form) -> tuple[str | None, str | None, int | None]:
     region = web.org().region
-    name = form.clean("name", lambda raw: directory.clean_name("name", raw, "name"))
+    name = form.clean(
+        "name",
+        lambda raw: directory.clean_name(
+            "name", raw, "name", directory.CONTACT_NAME_MAX
+        ),
+    )
     phone = form.clean("phone", lambda raw: directory.clean_phone("phone", raw, region))
     return name, phone, form.clean("level", level)
 

@@ -21,6 +21,7 @@ POLICY = {
     "grace_s": 60,
     "level_delay_s": 120,
     "min_journey_s": 60,
+    "repeat_s": 240,
 }
 
 

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import audit, outbox
-from gateway.escalation import closing, messages
-from gateway.models import Alert, Journey, User, Worker
+from gateway import audit
+from gateway.escalation import closing
+from gateway.models import Alert, Journey, User
 
 log = logging.getLogger(__name__)
 
@@ -29,26 +29,9 @@ def take(session: Session, alert: Alert, user: User, now: datetime) -> None:
     reached is told who took it. Raises DeskError unless the alert is open."""
     if alert.state != "open":
         raise DeskError(f"Alert {alert.id} is already {alert.state}.")
-    worker = session.get(Worker, alert.worker_id)
-    assert worker is not None
-    alert.state = "acked"
     alert.acked_by = None
     alert.acked_by_user = user.id
-    alert.acked_at = now
-    alert.next_action_at = None
-    alert.version += 1
-    body = messages.taken(ref=alert.id, worker=worker.full_name, contact=user.email)
-    for phone, contact_id in closing.paged_phones(session, alert.id):
-        outbox.queue(
-            session,
-            to=phone,
-            body=body,
-            kind="notice",
-            org_id=alert.org_id,
-            alert_id=alert.id,
-            contact_id=contact_id,
-            worker_id=worker.id,
-        )
+    closing.take(session, alert, taker=user.email, skip_phone=None, now=now)
     _record(session, "alert.acked", alert, user)
     log.info("alert %s: taken by user %s", alert.id, user.id)
 

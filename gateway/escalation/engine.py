@@ -3,7 +3,8 @@
 A journey has up to three steps: a reminder before it is due (for journeys
 long enough to need one), an overdue notice at the due time, and the alert
 once the grace period has passed. An alert pages one level per round, a
-level delay apart; after the last level every round pages all levels again.
+level delay apart; after the last level every round pages all levels again,
+a repeat interval apart. An SOS pages every level in its first round.
 """
 
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ class Timing:
     reminder_min_journey: timedelta
     grace: timedelta
     level_delay: timedelta
+    repeat: timedelta
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,15 @@ def round_levels(round_number: int, levels: list[int]) -> list[int]:
     if round_number <= len(levels):
         return [levels[round_number - 1]]
     return list(levels)
+
+
+def round_delay(round_number: int, level_count: int, timing: Timing) -> timedelta:
+    """Wait after paging ``round_number`` before the next round.
+
+    The level delay separates single levels; once every level has been
+    paged, the repeat interval separates the repeats to all levels.
+    """
+    return timing.level_delay if round_number < level_count else timing.repeat
 
 
 def round_key(alert_id: int, round_number: int) -> str:

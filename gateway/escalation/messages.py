@@ -71,3 +71,26 @@ def _fit(head: str, note: str, tail: str, budget: int) -> str:
         note = note[: max(len(note) - 8, 0)].rstrip()
         text = f"{head} Note: {note}... {tail}" if note else f"{head} {tail}"
     return text
+
+
+def digest_line(
+    *, ref: int, kind: str, name: str, phone: str | None, since: datetime, tz: ZoneInfo
+) -> str:
+    """One worker's part of a page that names several workers."""
+    who = to_gsm7(f"{name} {phone or '(no phone)'}")
+    what = "SOS at" if kind == "sos" else "overdue since"
+    return f"{ref} {who} {what} {format_local(since, tz)}"
+
+
+def digest(lines: list[str]) -> str:
+    """Several alerts to one contact in one page: references, who and since when."""
+    refs = ", ".join(line.split(" ", 1)[0] for line in lines)
+    first = lines[0].split(" ", 1)[0]
+    return (
+        f"ALERTS {refs}: " + "; ".join(lines) + f". Reply ACK {first} to take one, "
+        f"PASS {first} to escalate it now."
+    )
+
+
+def digest_fits(lines: list[str]) -> bool:
+    return segments(digest(lines)) <= ALERT_SEGMENTS

@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import outbox
-from gateway.escalation import closing, messages, steps
+from gateway import audit
+from gateway.escalation import claims, closing, paging
 from gateway.models import Alert, Contact, Journey, Outbox, Worker
 from gateway.sms_commands.parse import Command, Verb
 
@@ -35,12 +35,18 @@ def handle(session: Session, phone: str, command: Command, now: datetime) -> str
                 f"You have {len(live)} open alerts. Reply {command.verb.name} {refs}."
             )
         alert = live[0]
-    locked = session.scalars(
-        select(Alert).where(Alert.id == alert.id).with_for_update()
-    ).one()
+    locked = claims.lock(session, Alert, alert.id)
+    assert locked is not None
     if locked.state == "closed":
         return f"Alert {locked.id} is already closed. Nothing was changed."
     contact = _contact(session, phone, locked.org_id)
+    audit.record(
+        session,
+        f"alert.{command.verb.value}",
+        actor=f"contact:{contact.id}" if contact else "contact:unknown",
+        org_id=locked.org_id,
+        subject=("alert", locked.id),
+    )
     return _ACTIONS[command.verb](session, locked, contact, phone, now)
 
 
@@ -65,45 +71,35 @@ def _ack(
     worker = session.get(Worker, alert.worker_id)
     assert worker is not None
     if alert.state == "acked":
-        if contact is not None and alert.acked_by == contact.id:
-            return f"Alert {alert.id} is already yours."
-        taker = session.get(Contact, alert.acked_by) if alert.acked_by else None
-        who = taker.name if taker else "someone"
-        return f"Alert {alert.id} was already taken by {who}."
-    alert.state = "acked"
+        return _taken_reply(session, alert, contact)
     alert.acked_by = contact.id if contact else None
-    alert.acked_at = now
-    alert.next_action_at = None
-    alert.version += 1
-    name = contact.name if contact else phone
-    body = messages.taken(ref=alert.id, worker=worker.full_name, contact=name)
-    for other, contact_id in closing.paged_phones(session, alert.id):
-        if other != phone:
-            outbox.queue(
-                session,
-                to=other,
-                body=body,
-                kind="notice",
-                org_id=alert.org_id,
-                alert_id=alert.id,
-                contact_id=contact_id,
-                worker_id=worker.id,
-            )
+    taker = contact.name if contact else phone
+    closing.take(session, alert, taker=taker, skip_phone=phone, now=now)
     return (
         f"Alert {alert.id} is yours. No more levels will be paged. "
         f"Reply RESOLVED {alert.id} when {worker.first_name} is safe."
     )[:160]
 
 
+def _taken_reply(session: Session, alert: Alert, contact: Contact | None) -> str:
+    if contact is not None and alert.acked_by == contact.id:
+        return f"Alert {alert.id} is already yours."
+    taker = session.get(Contact, alert.acked_by) if alert.acked_by else None
+    who = taker.name if taker else "someone"
+    return f"Alert {alert.id} was already taken by {who}."
+
+
 def _pass(
     session: Session, alert: Alert, contact: Contact | None, phone: str, now: datetime
 ) -> str:
+    # Only the contact who took an alert can hand it back up the chain.
+    if alert.state == "acked" and (contact is None or alert.acked_by != contact.id):
+        return _taken_reply(session, alert, contact)
     alert.state = "open"
     alert.acked_by = None
     alert.acked_at = None
-    alert.next_action_at = now
-    alert.version += 1
-    steps.run_alert(session, alert.id, alert.version, by="pass")
+    if not paging.page_next_round(session, alert, "pass", now):
+        return f"Alert {alert.id}: no further contact could be paged."
     return f"Alert {alert.id} passed on: the next level is being paged now."
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from gateway import clock, outbox, runtime
-from gateway.escalation import steps
+from gateway.escalation import paging, steps
 from gateway.models import Alert, Heartbeat, Journey, Outbox
 
 log = logging.getLogger(__name__)
@@ -43,9 +43,10 @@ def sweep(rt: runtime.Runtime) -> SweepResult:
                 result.journeys += 1
     for alert_id in _due_ids(rt, Alert, now):
         with rt.db.session() as session:
-            if steps.run_alert(session, alert_id, None, by="sweeper"):
+            if paging.run_alert(session, alert_id, None, by="sweeper"):
                 result.alerts += 1
-    result.messages = _send_waiting(rt, now)
+    # A fresh clock: the pages this pass just queued go out in this pass too.
+    result.messages = _send_waiting(rt, clock.now())
     _beat(rt, now)
     if result.journeys or result.alerts or result.messages:
         log.warning("sweeper: caught %s", result)
@@ -74,7 +75,7 @@ def _send_waiting(rt: runtime.Runtime, now: datetime) -> int:
             update(Outbox)
             .where(Outbox.status == "sending", Outbox.next_attempt_at <= now)
             .where(Outbox.kind.in_(outbox.SAFETY_KINDS))
-            .values(status="pending", updated_at=now)
+            .values(status="pending", merged_into=None, updated_at=now)
         )
         # Anything else stays at most once: it is recorded as lost.
         session.execute(

@@ -48,7 +48,7 @@ def sos(ctx: Context, command: Command) -> str:
         org_id=ctx.org.id,
         subject=("alert", alert.id),
     )
-    return replies.sos_sent(len(closing.paged_phones(ctx.session, alert.id)))
+    return replies.sos_sent(closing.queued_count(ctx.session, alert.id))
 
 
 def relay(ctx: Context, text: str) -> str | None:
@@ -68,7 +68,7 @@ def relay(ctx: Context, text: str) -> str | None:
 
 
 def _reached(ctx: Context, alert: Alert) -> int:
-    return len(closing.paged_phones(ctx.session, alert.id))
+    return closing.queued_count(ctx.session, alert.id)
 
 
 def _pass_on(ctx: Context, alert: Alert, text: str) -> int:
@@ -77,7 +77,7 @@ def _pass_on(ctx: Context, alert: Alert, text: str) -> int:
     body = head + to_gsm7(" ".join(text.split()))[:320]
     while segments(body) > RELAY_SEGMENTS:
         body = body[:-4].rstrip() + "..."
-    paged = closing.paged_phones(ctx.session, alert.id)
+    paged = closing.paging_phones(ctx.session, alert.id)
     for phone, contact_id in paged:
         outbox.queue(
             ctx.session,

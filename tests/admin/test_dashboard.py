@@ -51,6 +51,7 @@ def test_supervisor_takes_an_alert_and_everyone_paged_is_told(
     as_role: Any, world: World, rt: runtime.Runtime, phone: Any
 ) -> None:
     phone(WORKER_PHONE).text("SOS car rolled")
+    run_jobs(rt)
     with rt.db.session() as session:
         alert = session.scalars(select(Alert)).one()
     browser: Browser = as_role("supervisor")

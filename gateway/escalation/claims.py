@@ -1,0 +1,62 @@
+"""Row locks, step claims and timings shared by the escalation's entry points."""
+
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway import clock, directory
+from gateway.escalation import engine
+from gateway.models import Alert, Journey, StepClaim
+
+Row = TypeVar("Row", Journey, Alert)
+
+
+def lock(session: Session, model: type[Row], row_id: int) -> Row | None:
+    """The row locked for update and re-read from the database.
+
+    ``populate_existing`` matters: a row already loaded in this session
+    would otherwise keep the values read before the lock was granted, and a
+    decision taken on them could undo a concurrent ACK or ARRIVED.
+    """
+    return session.scalars(
+        select(model)
+        .where(model.id == row_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+
+
+def timing_for(session: Session, org_id: int) -> engine.Timing:
+    policy = directory.policy_for(session, org_id)
+    return engine.Timing(
+        reminder=timedelta(seconds=policy.reminder_s),
+        reminder_min_journey=timedelta(seconds=policy.reminder_min_journey_s),
+        grace=timedelta(seconds=policy.grace_s),
+        level_delay=timedelta(seconds=policy.level_delay_s),
+        repeat=timedelta(seconds=policy.repeat_s),
+    )
+
+
+def claim(session: Session, key: str, due_at: datetime, by: str, **links: int) -> bool:
+    """Insert the step's unique row; False if someone else already has it."""
+    try:
+        with session.begin_nested():
+            session.add(
+                StepClaim(
+                    step_key=key,
+                    due_at=due_at,
+                    claimed_at=clock.now(),
+                    claimed_by=by,
+                    **links,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def claimed_at(session: Session, key: str) -> datetime | None:
+    return session.scalar(select(StepClaim.claimed_at).where(StepClaim.step_key == key))
