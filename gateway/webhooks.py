@@ -63,6 +63,11 @@ def sms_inbound() -> Response:
     return twiml(reply)
 
 
+def _error_code(raw: str) -> int | None:
+    # Twilio's codes are five digits; anything else is not one of them.
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else None
+
+
 @bp.post("/sms/status")
 def sms_status() -> Response:
     _check_signature()
@@ -74,7 +79,7 @@ def sms_status() -> Response:
             _runtime(),
             sid,
             status.lower(),
-            int(code) if code.isdigit() else None,
+            _error_code(code),
             to=request.form.get("To", ""),
         )
     return Response("", status=204)

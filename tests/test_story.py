@@ -67,3 +67,35 @@ def test_arrived_after_the_alert_sends_the_all_clear(rt, phone):
     assert "contacts are being told" in reply
     kinds = [message.kind for message in sent_to(rt, SAM)]
     assert kinds == ["alert", "all_clear"]
+
+
+def test_the_all_clear_carries_the_workers_own_words(rt, phone):
+    make_org(rt)
+    jane = phone(WORKER_PHONE)
+
+    with freeze_time(T0) as clock:
+        jane.text("START 1h")
+        clock.tick(timedelta(minutes=76))
+        run_jobs(rt)
+        jane.text("ARRIVED leg broken, at camp")
+        run_jobs(rt)
+
+    all_clear = sent_to(rt, SAM, "all_clear")[0].body
+    assert "leg broken, at camp" in all_clear
+    assert "No action needed" not in all_clear
+
+
+def test_ok_with_news_of_trouble_does_not_stand_the_alert_down(rt, phone):
+    make_org(rt)
+    jane = phone(WORKER_PHONE)
+
+    with freeze_time(T0) as clock:
+        jane.text("START 1h")
+        clock.tick(timedelta(minutes=76))
+        run_jobs(rt)
+        jane.text("ok leg broken")
+        run_jobs(rt)
+
+    assert sent_to(rt, SAM, "all_clear") == []
+    relayed = sent_to(rt, SAM, "notice")
+    assert len(relayed) == 1 and "leg broken" in relayed[0].body

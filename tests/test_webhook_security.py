@@ -101,3 +101,40 @@ def test_a_status_callback_needs_a_signature_too(rt, client):
     )
 
     assert response.status_code == 403
+
+
+def _status(client, params):
+    headers = {"X-Twilio-Signature": sign(PUBLIC_URL + "/sms/status", params)}
+    return client.post("/sms/status", data=params, headers=headers)
+
+
+def test_a_status_callback_with_an_odd_error_code_is_answered_calmly(rt, client):
+    odd = ["²", "9" * 40, "-1", "30003x", ""]
+
+    answers = [
+        _status(
+            client,
+            {"MessageSid": "SM" + "b2" * 16, "MessageStatus": "failed", "ErrorCode": c},
+        ).status_code
+        for c in odd
+    ]
+
+    assert answers == [204] * len(odd)
+
+
+def test_an_ack_with_an_absurd_reference_touches_no_alert(rt, phone):
+    from freezegun import freeze_time
+
+    from tests.helpers import SAM, T0, run_jobs
+
+    make_org(rt)
+    with freeze_time(T0):
+        phone(WORKER_PHONE).text("SOS")
+        run_jobs(rt)
+        reply = phone(SAM).text("ack 999999999999999999999")
+
+    assert reply.startswith("No alert 999999999999999999999")
+    with rt.db.session() as session:
+        from gateway.models import Alert
+
+        assert session.scalars(select(Alert.state)).all() == ["open"]

@@ -30,7 +30,13 @@ def open_alert_of(session: Session, worker_id: int) -> Alert | None:
 
 
 def close_alert(
-    session: Session, alert: Alert, *, reason: str, why: str, now: datetime
+    session: Session,
+    alert: Alert,
+    *,
+    reason: str,
+    why: str,
+    now: datetime,
+    note: str = "",
 ) -> int:
     """Close the alert and queue the all-clear to all it reached; returns how many.
 
@@ -47,7 +53,9 @@ def close_alert(
     cancel_waiting_pages(session, alert.id, now)
     worker = session.get(Worker, alert.worker_id)
     assert worker is not None
-    body = messages.all_clear(ref=alert.id, worker=worker.full_name, reason=why)
+    body = messages.all_clear(
+        ref=alert.id, worker=worker.full_name, reason=why, note=note
+    )
     for phone, contact_id in reached:
         outbox.queue(
             session,

@@ -54,8 +54,18 @@ def taken(*, ref: int, worker: str, contact: str) -> str:
     return to_gsm7(f"ALERT {ref}: {contact} has taken charge of {worker}.")[:160]
 
 
-def all_clear(*, ref: int, worker: str, reason: str) -> str:
-    return to_gsm7(f"ALL CLEAR {ref}: {worker} {reason}. No action needed.")[:160]
+def all_clear(*, ref: int, worker: str, reason: str, note: str = "") -> str:
+    """The stand-down; the worker's own words, if any, replace "No action needed"
+    so a contact can judge "arrived, leg broken" for themselves."""
+    head = to_gsm7(f"ALL CLEAR {ref}: {worker} {reason}")
+    if not note:
+        return _fit(head + ".", "", "No action needed.", ALERT_SEGMENTS)
+    words = to_gsm7(" ".join(note.split()))
+    text = f"{head} and says: {words}"
+    while segments(text) > ALERT_SEGMENTS:
+        words = words[:-8].rstrip()
+        text = f"{head} and says: {words}..."
+    return text
 
 
 def unreached(*, ref: int, worker: str) -> str:

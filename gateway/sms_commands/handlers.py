@@ -78,7 +78,9 @@ def start(ctx: Context, command: Command) -> str:
     return replies.started(due, ctx.tz, ctx.now, cut=note != command.note)
 
 
-def _stand_down(ctx: Context, reason: str, why: str, sos_too: bool = True) -> int:
+def _stand_down(
+    ctx: Context, reason: str, why: str, sos_too: bool = True, note: str = ""
+) -> int:
     """Close the worker's open alerts; returns how many people are told.
 
     EXTEND proves the worker is alive, which answers an overdue alert but
@@ -86,7 +88,9 @@ def _stand_down(ctx: Context, reason: str, why: str, sos_too: bool = True) -> in
     """
     alerts = [a for a in open_alerts(ctx) if sos_too or a.kind != "sos"]
     return sum(
-        closing.close_alert(ctx.session, alert, reason=reason, why=why, now=ctx.now)
+        closing.close_alert(
+            ctx.session, alert, reason=reason, why=why, now=ctx.now, note=note
+        )
         for alert in alerts
     )
 
@@ -94,7 +98,7 @@ def _stand_down(ctx: Context, reason: str, why: str, sos_too: bool = True) -> in
 def arrived(ctx: Context, command: Command) -> str:
     journey = active_journey(ctx)
     alerted = bool(open_alerts(ctx))
-    told = _stand_down(ctx, "arrived", "is safe (replied ARRIVED)")
+    told = _stand_down(ctx, "arrived", "replied ARRIVED", note=command.note)
     if journey is not None:
         _close(ctx, journey, "worker")
         return replies.arrived(ctx.now, ctx.tz, told)

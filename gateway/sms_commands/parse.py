@@ -83,6 +83,21 @@ _NEGATIONS = frozenset(
         "wont", "isnt", "arent", "havent", "hasnt", "didnt", "dont",
     }
 )  # fmt: skip
+# Words that turn a weak "ok" or "home" into news of trouble: "ok leg broken"
+# must never close a journey and tell the contacts the worker is safe.
+_TROUBLE = frozenset(
+    {
+        "help", "hurt", "hurts", "injured", "injury", "broken", "broke", "break",
+        "stuck", "bogged", "bog", "crash", "crashed", "rolled", "accident",
+        "bleeding", "blood", "sick", "unwell", "lost", "trouble", "problem",
+        "flat", "puncture", "breakdown", "fire", "smoke", "snake", "bitten",
+        "bite", "fell", "fall", "fallen", "emergency", "sos", "police",
+        "ambulance", "hospital", "late", "delayed", "flood", "flooded", "pain",
+        "dizzy", "attacked", "danger", "unsafe", "scared", "stranded", "hit",
+        "collision", "overturned", "fuel", "battery", "dead", "need", "send",
+        "cant", "wont", "not", "no", "but", "except", "apart",
+    }
+)  # fmt: skip
 # "I'll be home", "will check in at 5": an arrival still to come.
 _FUTURE = frozenset({"ill", "will", "be"})
 _EXTEND_SKIP = frozenset(
@@ -218,7 +233,9 @@ def _arrived(match: _Match) -> Command:
     if inner.verb not in (Verb.UNKNOWN, Verb.ARRIVED):
         return inner
     # IN says little on its own: "in the ute" is no arrival, "in safe" is.
-    if keys[0] == "but" or (match.word == "in" and inner.verb is not Verb.ARRIVED):
+    if _TROUBLE.intersection(keys) or (
+        match.word == "in" and inner.verb is not Verb.ARRIVED
+    ):
         return Command(Verb.UNKNOWN, match.body)
     return _with_note(match)
 
@@ -237,7 +254,7 @@ def _contact(match: _Match) -> Command:
     rest = list(match.rest)
     while rest and _key(rest[0]) in _REF_SKIP:
         rest.pop(0)
-    found = re.fullmatch(r"#?(\d{1,9})\W*", rest[0]) if rest else None
+    found = re.fullmatch(r"#?(\d+)\W*", rest[0]) if rest else None
     if found is None:
         return Command(match.verb, match.body, note=_note(rest))
     return Command(match.verb, match.body, ref=int(found[1]), note=_note(rest[1:]))

@@ -286,7 +286,7 @@ def test_it_keeps_the_rest_as_the_note(body: str, note: str) -> None:
         ("resolved 42", V.RESOLVED, 42),
         ("found 42", V.RESOLVED, 42),
         ("clear #3", V.RESOLVED, 3),
-        ("ack 12345678901234", V.ACK, None),
+        ("ack 12345678901234", V.ACK, 12345678901234),
     ],
 )
 def test_it_reads_the_alert_reference(body: str, verb: Verb, ref: int | None) -> None:
@@ -395,3 +395,26 @@ def test_parse_never_raises_on_command_like_words(words: list[str]) -> None:
     command = parse(body)
 
     assert command.text == body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "ok leg broken",
+        "ok car rolled",
+        "ok stuck",
+        "ok send help",
+        "done for, bleeding",
+        "home stretch, flat tyre",
+        "safe as houses lol broken axle",
+        "😀 ok leg 🚑 broken",
+        "ok bogged",
+        "ok, hurt",
+        "ok flat tyre, 2h late",
+        "OK. Actually not ok",
+    ],
+)
+def test_a_weak_arrival_word_with_news_of_trouble_is_no_arrival(body):
+    command = parse(body)
+
+    assert command.verb is not Verb.ARRIVED
