@@ -99,3 +99,14 @@ def test_ok_with_news_of_trouble_does_not_stand_the_alert_down(rt, phone):
     assert sent_to(rt, SAM, "all_clear") == []
     relayed = sent_to(rt, SAM, "notice")
     assert len(relayed) == 1 and "leg broken" in relayed[0].body
+
+
+def test_an_extension_it_cannot_read_asks_rather_than_guessing(rt, phone):
+    make_org(rt)
+    jane = phone(WORKER_PHONE)
+
+    with freeze_time(T0):
+        jane.text("START 1h")
+        replies = [jane.text(body) for body in ("EXTEND 99999999999999", "EXTEND 1e9")]
+
+    assert all(reply.startswith("How much longer?") for reply in replies)

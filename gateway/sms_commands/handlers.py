@@ -135,6 +135,10 @@ def _extended_due(ctx: Context, journey: Journey, command: Command) -> datetime 
         return check_range(ctx, due, "EXTEND", extra) or due
 
     base = max(journey.due_at, ctx.now)
+    if command.when is None and any(ch.isdigit() for ch in command.note):
+        # "EXTEND 99999999999999" or "EXTEND 1e9": a time was meant but not
+        # one we can read; the default would quietly be the wrong deadline.
+        return replies.extend_how(extra)
     if command.when is None:
         due = base + timedelta(seconds=ctx.policy.default_extend_s)
     else:

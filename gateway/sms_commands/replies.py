@@ -135,6 +135,10 @@ def need_time(example: str) -> str:
     return f"How long? e.g. START {example} Newman, or a clock time like START 5pm."
 
 
+def extend_how(example: str) -> str:
+    return f"How much longer? e.g. EXTEND {example}, or a clock time like EXTEND 5pm."
+
+
 def too_short(shortest: timedelta, verb: str, example: str) -> str:
     return (
         f"Too short: a journey must last at least {format_span(shortest)}. "
