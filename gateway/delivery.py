@@ -5,7 +5,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import clock, outbox, runtime
+from gateway import clock, metrics, outbox, runtime
 from gateway.escalation import steps
 from gateway.models import Alert, Contact, Outbox
 from gateway.phones import mask
@@ -30,6 +30,7 @@ def record_status(rt: runtime.Runtime, sid: str, status: str, code: int | None) 
             return
         row.status = status
         row.updated_at = now
+        metrics.count_on_commit(session, metrics.OUTBOUND, row.kind, status)
         if status in FAILED:
             row.error_code = code
             log.warning(

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway import audit, clock, directory, outbox, ratelimit, runtime
+from gateway import audit, clock, directory, metrics, outbox, ratelimit, runtime
 from gateway.escalation import replies as contact_replies
 from gateway.models import Binding, Contact, Inbound, OptOut, Organisation, Worker
 from gateway.phones import mask
@@ -82,6 +82,9 @@ def _process_once(
                 session, to=from_, body=reply, org_id=row.org_id, worker_id=None
             )
         log.info("inbound %s: %s from %s", sid, command.verb.name, mask(from_))
+        metrics.count_on_commit(session, metrics.INBOUND, command.verb.name)
+        if reply:
+            metrics.count_on_commit(session, metrics.REPLIES)
         log.debug("inbound %s: body %r", sid, body)
         return reply or None
 

@@ -68,6 +68,7 @@ class Policy(Base):
     min_journey_s: Mapped[int] = mapped_column(Integer)
     max_journey_s: Mapped[int] = mapped_column(Integer)
     default_extend_s: Mapped[int] = mapped_column(Integer)
+    retention_days: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class User(Base):
@@ -196,6 +197,7 @@ class Outbox(Base):
     worker_id: Mapped[int | None] = _fk("worker.id", nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    due_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Inbound(Base):

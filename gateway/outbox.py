@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from gateway import clock, runtime
+from gateway import clock, metrics, runtime
 from gateway.models import Alert, Outbox
 from gateway.phones import mask
 from gateway.sms import SendError, SendResult
@@ -52,6 +52,7 @@ def queue(
     alert_id: int | None = None,
     contact_id: int | None = None,
     worker_id: int | None = None,
+    due_at: datetime | None = None,
 ) -> Outbox:
     """Add a pending message and send it once the transaction commits."""
     now = clock.now()
@@ -69,6 +70,7 @@ def queue(
         worker_id=worker_id,
         created_at=now,
         updated_at=now,
+        due_at=due_at,
     )
     session.add(row)
     session.flush()
@@ -132,6 +134,7 @@ def _claim(rt: "runtime.Runtime", message_id: int) -> Outbox | None:
         if message.kind == "alert" and _alert_closed(session, message.alert_id):
             # The worker was safe before this page left: it must not go out.
             message.status = "cancelled"
+            metrics.count_on_commit(session, metrics.OUTBOUND, "alert", "cancelled")
             return None
         return message
 
@@ -150,6 +153,8 @@ def _record_sent(rt: "runtime.Runtime", message: Outbox, result: SendResult) -> 
         row.next_attempt_at = None
         row.updated_at = clock.now()
     log.info("outbox %s: %s to %s", message.id, result.status, mask(message.to_phone))
+    metrics.OUTBOUND.labels(message.kind, result.status).inc()
+    metrics.observe_lateness(message.kind, message.due_at)
 
 
 def _record_failure(rt: "runtime.Runtime", message: Outbox, exc: SendError) -> None:
@@ -175,6 +180,7 @@ def _record_failure(rt: "runtime.Runtime", message: Outbox, exc: SendError) -> N
             row.status = "failed"
             row.next_attempt_at = None
             delivery.on_failure(session, row, exc.code)
+    metrics.OUTBOUND.labels(message.kind, "retrying" if retry else "failed").inc()
     level = log.warning if retry else log.error
     level("outbox %s: send to %s failed: %s", message.id, mask(message.to_phone), exc)
 

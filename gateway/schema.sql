@@ -21,7 +21,9 @@ CREATE TABLE policy (
     level_delay_s INTEGER NOT NULL,
     min_journey_s INTEGER NOT NULL,
     max_journey_s INTEGER NOT NULL,
-    default_extend_s INTEGER NOT NULL
+    default_extend_s INTEGER NOT NULL,
+    -- Days messages and closed journeys are kept; NULL: `gateway purge`'s default.
+    retention_days INTEGER
 );
 
 CREATE TABLE app_user (
@@ -176,7 +178,9 @@ CREATE TABLE outbox (
     contact_id BIGINT REFERENCES contact (id),
     worker_id BIGINT REFERENCES worker (id),
     created_at TIMESTAMPTZ NOT NULL,
-    updated_at TIMESTAMPTZ NOT NULL
+    updated_at TIMESTAMPTZ NOT NULL,
+    -- When the escalation step this message serves was due; lateness runs from it.
+    due_at TIMESTAMPTZ
 );
 -- The sweeper: messages waiting for a first send or a retry.
 CREATE INDEX outbox_waiting ON outbox (next_attempt_at)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway import clock, directory, outbox, runtime
+from gateway import clock, directory, metrics, outbox, runtime
 from gateway.escalation import engine, messages
 from gateway.models import (
     Alert,
@@ -113,6 +113,7 @@ def run_journey(
     ):
         _perform(session, journey, step, now)
         done = step.name
+        metrics.count_on_commit(session, metrics.STEPS, step.name)
     journey.next_action_at = (
         None if done == engine.ALERT else engine.next_action_at(plan, now)
     )
@@ -132,7 +133,13 @@ def _perform(
     log.info("journey %s: %s step", journey.id, step.name)
     if step.name == engine.ALERT:
         open_alert(
-            session, worker, journey, kind="overdue", since=journey.due_at, by="engine"
+            session,
+            worker,
+            journey,
+            kind="overdue",
+            since=journey.due_at,
+            by="engine",
+            due=step.at,
         )
         return
     if phone is None:
@@ -150,6 +157,7 @@ def _perform(
         org_id=org.id,
         journey_id=journey.id,
         worker_id=worker.id,
+        due_at=step.at,
     )
 
 
@@ -162,8 +170,12 @@ def open_alert(
     since: datetime,
     by: str,
     note: str = "",
+    due: datetime | None = None,
 ) -> Alert:
-    """Open an alert and page its first round now (every level for an SOS)."""
+    """Open an alert and page its first round now (every level for an SOS).
+
+    ``due`` is when the alert should have gone out, for lateness figures.
+    """
     now = clock.now()
     alert = Alert(
         org_id=worker.org_id,
@@ -173,7 +185,7 @@ def open_alert(
         state="open",
         level=0,
         opened_at=since,
-        next_action_at=now,
+        next_action_at=due or now,
         version=0,
     )
     session.add(alert)
@@ -210,6 +222,7 @@ def _page_until_someone(
 ) -> bool:
     """Page rounds until one reaches a reachable contact or a full repeat is done."""
     levels = _levels(session, alert.org_id)
+    due = alert.next_action_at or now
     paged_any = False
     for _ in range(len(levels) + 1):
         alert.level += 1
@@ -218,8 +231,9 @@ def _page_until_someone(
         ):
             continue
         targets = levels if everyone else engine.round_levels(alert.level, levels)
-        if _page(session, alert, targets, now, note):
+        if _page(session, alert, targets, now, note, due):
             paged_any = True
+            metrics.count_on_commit(session, metrics.STEPS, "level")
             break
     if not paged_any:
         log.error(
@@ -242,7 +256,12 @@ def _levels(session: Session, org_id: int) -> list[int]:
 
 
 def _page(
-    session: Session, alert: Alert, levels: list[int], now: datetime, note: str
+    session: Session,
+    alert: Alert,
+    levels: list[int],
+    now: datetime,
+    note: str,
+    due: datetime,
 ) -> bool:
     contacts = session.scalars(
         select(Contact)
@@ -266,6 +285,7 @@ def _page(
             alert_id=alert.id,
             contact_id=contact.id,
             worker_id=alert.worker_id,
+            due_at=due,
         )
     log.info(
         "alert %s: round %s paged %s contacts", alert.id, alert.level, len(contacts)

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from gateway import clock, outbox, runtime
+from gateway import clock, metrics, outbox, runtime
 from gateway.escalation import steps
 from gateway.models import Alert, Heartbeat, Journey, Outbox
 
@@ -47,6 +47,8 @@ def sweep(rt: runtime.Runtime) -> SweepResult:
                 result.alerts += 1
     result.messages = _send_waiting(rt, now)
     _beat(rt, now)
+    for what, count in vars(result).items():
+        metrics.SWEEPER.labels(what).inc(count)
     if result.journeys or result.alerts or result.messages:
         log.warning("sweeper: caught %s", result)
     return result
