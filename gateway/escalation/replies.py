@@ -5,6 +5,7 @@ alert. A reference to a closed alert answers that it is closed and never
 touches another alert.
 """
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,7 +14,10 @@ from sqlalchemy.orm import Session
 from gateway import outbox
 from gateway.escalation import closing, messages, steps
 from gateway.models import Alert, Contact, Journey, Outbox, Worker
+from gateway.phones import mask
 from gateway.sms_commands.parse import Command, Verb
+
+log = logging.getLogger(__name__)
 
 CONTACT_VERBS = frozenset({Verb.ACK, Verb.PASS, Verb.RESOLVED})
 
@@ -75,6 +79,7 @@ def _ack(
     alert.acked_at = now
     alert.next_action_at = None
     alert.version += 1
+    log.info("alert %s: taken by contact %s", alert.id, _who(contact, phone))
     name = contact.name if contact else phone
     body = messages.taken(ref=alert.id, worker=worker.full_name, contact=name)
     for other, contact_id in closing.paged_phones(session, alert.id):
@@ -103,6 +108,7 @@ def _pass(
     alert.acked_at = None
     alert.next_action_at = now
     alert.version += 1
+    log.info("alert %s: passed on by contact %s", alert.id, _who(contact, phone))
     steps.run_alert(session, alert.id, alert.version, by="pass")
     return f"Alert {alert.id} passed on: the next level is being paged now."
 
@@ -122,7 +128,12 @@ def _resolve(
             journey.closed_by = "contact"
             journey.next_action_at = None
             journey.version += 1
+            log.info("journey %s: closed by a contact", journey.id)
     return f"Alert {alert.id} closed. {told} people alerted were sent the all-clear."
 
 
 _ACTIONS = {Verb.ACK: _ack, Verb.PASS: _pass, Verb.RESOLVED: _resolve}
+
+
+def _who(contact: Contact | None, phone: str) -> str:
+    return str(contact.id) if contact is not None else mask(phone)

@@ -4,6 +4,7 @@ Handlers change state and return the reply text; the webhook wraps it in
 TwiML. They never build XML and never send the reply themselves.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,8 @@ from gateway.models import Journey, Organisation, Policy, Worker
 from gateway.sms_commands import replies
 from gateway.sms_commands.parse import Command, Verb
 from gateway.sms_commands.when import Duration, format_span, resolve
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ def start(ctx: Context, command: Command) -> str:
     ctx.session.add(journey)
     ctx.session.flush()
     steps.plan_journey(ctx.session, journey, ctx.now)
+    log.info("journey %s: started, due %s", journey.id, due.isoformat())
     audit.record(
         ctx.session,
         "journey.started",
@@ -128,6 +132,7 @@ def _close(ctx: Context, journey: Journey, by: str) -> None:
     journey.closed_by = by
     journey.next_action_at = None
     journey.version += 1
+    log.info("journey %s: closed by %s", journey.id, by)
     audit.record(
         ctx.session,
         "journey.closed",
@@ -170,6 +175,7 @@ def extend(ctx: Context, command: Command) -> str:
         )
     journey.due_at = due
     steps.plan_journey(ctx.session, journey, ctx.now)
+    log.info("journey %s: extended, due %s", journey.id, due.isoformat())
     return replies.extended(due, ctx.tz, ctx.now, told)
 
 
