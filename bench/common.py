@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -150,6 +150,32 @@ def populate(rt: runtime.Runtime, workers: int, **policy: int) -> int:
     return org_id
 
 
+def create_journeys(
+    rt: runtime.Runtime, count: int, first_due: datetime, spread: float
+) -> None:
+    """One active journey per worker, due evenly over ``spread`` seconds, planned
+    and scheduled by the domain as a START would."""
+    from gateway.escalation import steps
+    from gateway.models import Journey
+
+    for start in range(0, count, 500):
+        now = datetime.now(UTC)
+        with rt.db.session() as session:
+            for index in range(start, min(start + 500, count)):
+                journey = Journey(
+                    org_id=1,
+                    worker_id=index + 1,
+                    state="active",
+                    note=f"bench route {index}",
+                    started_at=now,
+                    due_at=first_due + timedelta(seconds=spread * index / count),
+                    version=0,
+                )
+                session.add(journey)
+                session.flush()
+                steps.plan_journey(session, journey, now)
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.terminate()
@@ -179,7 +205,8 @@ def gunicorn(
 def job_runner(env: dict[str, str], name: str) -> Iterator[subprocess.Popen[bytes]]:
     args = [sys.executable, "-m", "rq.cli", "worker", "--with-scheduler"]
     args += ["--worker-class", "gateway.runner.JobRunner", "--url", env["REDIS_URL"]]
-    args += ["--name", name, "--logging_level", "WARNING", "gateway"]
+    args += ["--worker-ttl", "60", "--maintenance-interval", "30", "--name", name]
+    args += ["--logging_level", "WARNING", "gateway"]
     process = subprocess.Popen(
         args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

@@ -27,7 +27,6 @@ from sqlalchemy import func, select
 from bench import common
 from gateway import runtime
 from gateway.dev.embedded_redis import free_port
-from gateway.escalation import steps
 from gateway.models import Alert, Binding, Journey, StepClaim, Worker
 
 JOURNEYS = int(os.environ.get("BENCH_JOURNEYS", "10000"))
@@ -35,28 +34,6 @@ RUNNERS = 2
 GRACE = 60
 SPREAD = 60.0
 SWEEP_INTERVAL = 15
-BATCH = 500
-
-
-def create_journeys(rt: runtime.Runtime, first_due: datetime) -> None:
-    """One active journey per worker, due evenly over SPREAD seconds."""
-    for start in range(0, JOURNEYS, BATCH):
-        now = datetime.now(UTC)
-        with rt.db.session() as session:
-            for index in range(start, min(start + BATCH, JOURNEYS)):
-                offset = timedelta(seconds=SPREAD * index / JOURNEYS)
-                journey = Journey(
-                    org_id=1,
-                    worker_id=index + 1,
-                    state="active",
-                    note=f"bench route {index}",
-                    started_at=now,
-                    due_at=first_due + offset,
-                    version=0,
-                )
-                session.add(journey)
-                session.flush()
-                steps.plan_journey(session, journey, now)
 
 
 def wait_until(moment: datetime) -> None:
@@ -136,7 +113,7 @@ def scenario(flush: bool) -> dict[str, object]:
         began = time.monotonic()
         # Creating and scheduling takes time; the first journey is due after it.
         first_due = datetime.now(UTC) + timedelta(seconds=30 + JOURNEYS / 100)
-        create_journeys(rt, first_due)
+        common.create_journeys(rt, JOURNEYS, first_due, SPREAD)
         print(f"  created {JOURNEYS} journeys in {time.monotonic() - began:.0f} s")
         alerts_from = first_due + timedelta(seconds=GRACE)
         if flush:
