@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint typecheck pytest bench clean
+.PHONY: install run test lint typecheck pytest bench clean \
+	bench-webhook bench-escalation bench-memory
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +32,19 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks print figures (docs/benchmarks.md); they need PostgreSQL at
+# BENCH_POSTGRES (default: postgresql+psycopg://postgres@127.0.0.1:5432/test).
+bench: bench-webhook bench-escalation bench-memory
+
+bench-webhook: $(STAMP)
+	$(BIN)/python -m bench.webhook
+
+bench-escalation: $(STAMP)
+	$(BIN)/python -m bench.escalation
+
+bench-memory: $(STAMP)
+	$(BIN)/python -m bench.memory
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.security import generate_password_hash
 
-from gateway import clock, directory, runtime
+from gateway import clock, directory, retention_cli, runtime
 from gateway.escalation.sweeper import sweep
 from gateway.phones import InvalidPhone
 from gateway.verification import codes
@@ -249,6 +249,7 @@ POLICY_OPTIONS = {
     "max_journey": "max_journey_s",
     "default_extend": "default_extend_s",
     "repeat": "repeat_s",
+    "retention": "retention_days",
 }
 
 
@@ -267,6 +268,7 @@ def policy_group() -> None:
 @click.option("--max-journey", type=Duration())
 @click.option("--default-extend", type=Duration())
 @click.option("--repeat", type=Duration())
+@click.option("--retention", type=retention_cli.Days(), help="days kept, e.g. 400d")
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 @_guard
@@ -311,6 +313,7 @@ COMMANDS = [
     policy_group,
     sweep_command,
 ]
+COMMANDS += retention_cli.COMMANDS
 
 
 def init_app(app: Flask) -> None:

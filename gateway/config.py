@@ -36,6 +36,8 @@ class Settings:
     sweep_interval: float
     instance_path: Path
     dev: bool
+    # A job runner on a machine without the web serves /metrics on this port.
+    metrics_port: int | None = None
 
 
 def load(
@@ -67,6 +69,7 @@ def load(
         sweep_interval=_seconds(env, "SWEEP_INTERVAL", 15.0, maximum=30.0),
         instance_path=instance,
         dev=dev,
+        metrics_port=_port(env, "METRICS_PORT"),
     )
     if backend == "twilio":
         _require_twilio(settings)
@@ -157,6 +160,15 @@ def _seconds(
     if not 0 < value <= maximum:
         raise ConfigError(f"{name} must be between 0 and {maximum:g} seconds")
     return value
+
+
+def _port(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"{name} must be a TCP port number")
+    return int(raw)
 
 
 def _require_twilio(settings: Settings) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from gateway import audit, clock, outbox, runtime
+from gateway import audit, clock, metrics, outbox, runtime
 from gateway.escalation import claims, engine, paging
 from gateway.models import Alert, Contact, OptOut, Outbox
 from gateway.phones import mask
@@ -35,7 +35,10 @@ def record_status(
             log.info("delivery: no message %s; report ignored", sid)
             return
         for row in outbox.carried(session, primary.id):
-            if not outbox.advance(row, status, now) or status not in FAILED:
+            if not outbox.advance(row, status, now):
+                continue
+            metrics.count_on_commit(session, metrics.OUTBOUND, row.kind, status)
+            if status not in FAILED:
                 continue
             row.error_code = code
             log.warning(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway import clock, directory, optouts, outbox, ratelimit, runtime
+from gateway import clock, directory, metrics, optouts, outbox, ratelimit, runtime
 from gateway.escalation import replies as contact_replies
 from gateway.models import Binding, Contact, Inbound, Organisation, Worker
 from gateway.phones import mask
@@ -92,6 +92,9 @@ def _process_once(
                 session, to=from_, body=reply, org_id=row.org_id, worker_id=None
             )
         log.info("inbound %s: %s from %s", sid, command.verb.name, mask(from_))
+        metrics.count_on_commit(session, metrics.INBOUND, command.verb.name)
+        if reply:
+            metrics.count_on_commit(session, metrics.REPLIES)
         # Bodies carry security codes and phone numbers: never log those.
         log.debug("inbound %s: body %r", sid, redact(body))
         return reply or None

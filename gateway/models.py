@@ -69,6 +69,7 @@ class Policy(Base):
     max_journey_s: Mapped[int] = mapped_column(Integer)
     default_extend_s: Mapped[int] = mapped_column(Integer)
     repeat_s: Mapped[int] = mapped_column(Integer)
+    retention_days: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class User(Base):
@@ -200,6 +201,7 @@ class Outbox(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     merged_into: Mapped[int | None] = _fk("outbox.id", nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Inbound(Base):

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from gateway import clock, runtime
+from gateway import clock, metrics, runtime
 from gateway.models import Alert, Outbox
 from gateway.phones import mask
 from gateway.sms import SendError, SendResult
@@ -57,8 +57,12 @@ def queue(
     alert_id: int | None = None,
     contact_id: int | None = None,
     worker_id: int | None = None,
+    due_at: datetime | None = None,
 ) -> Outbox:
-    """Add a pending message and send it once the transaction commits."""
+    """Add a pending message and send it once the transaction commits.
+
+    ``due_at`` is when the escalation step it serves was due (for lateness).
+    """
     now = clock.now()
     row = Outbox(
         org_id=org_id,
@@ -74,6 +78,7 @@ def queue(
         worker_id=worker_id,
         created_at=now,
         updated_at=now,
+        due_at=due_at,
     )
     session.add(row)
     session.flush()
@@ -145,6 +150,7 @@ def _claim(rt: "runtime.Runtime", message_id: int) -> tuple[Outbox, str] | None:
             # Taken or stood down before this page left: it must not go out.
             message.status = "cancelled"
             message.next_attempt_at = None
+            metrics.count_on_commit(session, metrics.OUTBOUND, "alert", "cancelled")
             return None
         from gateway.escalation import coalesce
 
@@ -192,6 +198,8 @@ def _record_sent(
                 row.status = result.status
             row.next_attempt_at = None
             row.updated_at = now
+    metrics.OUTBOUND.labels(message.kind, result.status).inc()
+    metrics.observe_lateness(message.kind, message.due_at)
     log.info("outbox %s: %s to %s", message.id, result.status, mask(message.to_phone))
 
 
@@ -216,6 +224,7 @@ def _record_failure(rt: "runtime.Runtime", message: Outbox, exc: SendError) -> N
                 _retry_later(session, row, primary.attempts, now)
             else:
                 _give_up(session, row)
+    metrics.OUTBOUND.labels(message.kind, "retrying" if retry else "failed").inc()
     level = log.warning if retry else log.error
     level("outbox %s: send to %s failed: %s", message.id, mask(message.to_phone), exc)
 

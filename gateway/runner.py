@@ -13,6 +13,7 @@ from rq.worker import SimpleWorker
 from gateway import config, runtime
 from gateway.escalation.sweeper import SweeperThread
 from gateway.logs import configure
+from gateway.metrics import serve_metrics
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +23,11 @@ class JobRunner(SimpleWorker):
     # to do costs a few milliseconds rather than a process start.
 
     def work(self, burst: bool = False, *args: Any, **kwargs: Any) -> bool:
-        configure()
+        configure(job_ids=True)
         rt = runtime.get()
         config.require_redis(rt.settings)
+        if rt.settings.metrics_port and not burst:
+            serve_metrics(rt.settings.metrics_port)
         sweeper = None
         if not burst:
             sweeper = SweeperThread(rt, rt.settings.sweep_interval)

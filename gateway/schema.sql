@@ -23,7 +23,9 @@ CREATE TABLE policy (
     max_journey_s INTEGER NOT NULL,
     default_extend_s INTEGER NOT NULL,
     -- After the last level, every level is paged again this often.
-    repeat_s INTEGER NOT NULL
+    repeat_s INTEGER NOT NULL,
+    -- Days messages and closed journeys are kept; NULL: `gateway purge`'s default.
+    retention_days INTEGER
 );
 
 CREATE TABLE app_user (
@@ -189,7 +191,9 @@ CREATE TABLE outbox (
     updated_at TIMESTAMPTZ NOT NULL,
     -- Sent inside another row's SMS: several workers paged to one phone at
     -- once go as one message, while each row keeps its alert and contact.
-    merged_into BIGINT REFERENCES outbox (id)
+    merged_into BIGINT REFERENCES outbox (id),
+    -- When the escalation step this message serves was due; lateness runs from it.
+    due_at TIMESTAMPTZ
 );
 -- The sweeper: messages waiting for a first send or a retry.
 CREATE INDEX outbox_waiting ON outbox (next_attempt_at)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import clock, directory, outbox
+from gateway import clock, directory, metrics, outbox
 from gateway.escalation import claims, engine, messages, wakeups
 from gateway.models import Alert, Contact, Journey, OptOut, Organisation, Worker
 
@@ -27,8 +27,12 @@ def open_alert(
     since: datetime,
     by: str,
     note: str = "",
+    due: datetime | None = None,
 ) -> Alert:
-    """Open an alert and page its first round now (every level for an SOS)."""
+    """Open an alert and page its first round now (every level for an SOS).
+
+    ``due`` is when the alert should have gone out, for lateness figures.
+    """
     now = clock.now()
     alert = Alert(
         org_id=worker.org_id,
@@ -38,7 +42,7 @@ def open_alert(
         state="open",
         level=0,
         opened_at=since,
-        next_action_at=now,
+        next_action_at=due or now,
         version=0,
     )
     session.add(alert)
@@ -83,6 +87,7 @@ def page_next_round(
     was queued; a worker left unreached by every level is logged at error.
     """
     levels = _levels(session, alert.org_id)
+    due = alert.next_action_at or now
     reached = False
     for _ in range(len(levels) + 1):
         alert.level += 1
@@ -91,13 +96,15 @@ def page_next_round(
             log.error("alert %s: round %s claimed twice; stopping", alert.id, key)
             break
         targets = levels if everyone else engine.round_levels(alert.level, levels)
-        reached = _page(session, alert, targets, now, note)
+        reached = _page(session, alert, targets, now, note, due)
         if everyone:
             # Every level has it: what follows are repeats to all levels.
             alert.level = max(alert.level, len(levels))
         if reached or everyone:
             break
-    if not reached:
+    if reached:
+        metrics.count_on_commit(session, metrics.STEPS, "level")
+    else:
         log_unreached(alert)
     timing = claims.timing_for(session, alert.org_id)
     delay = engine.round_delay(alert.level, len(levels), timing)
@@ -127,7 +134,12 @@ def _levels(session: Session, org_id: int) -> list[int]:
 
 
 def _page(
-    session: Session, alert: Alert, levels: list[int], now: datetime, note: str
+    session: Session,
+    alert: Alert,
+    levels: list[int],
+    now: datetime,
+    note: str,
+    due: datetime,
 ) -> bool:
     contacts = session.scalars(
         select(Contact)
@@ -153,6 +165,7 @@ def _page(
             alert_id=alert.id,
             contact_id=contact.id,
             worker_id=alert.worker_id,
+            due_at=due,
         )
     log.info(
         "alert %s: round %s paged %s contacts", alert.id, alert.level, len(by_phone)

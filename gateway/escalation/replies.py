@@ -5,6 +5,7 @@ alert. A reference to a closed alert answers that it is closed and never
 touches another alert.
 """
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,7 +14,10 @@ from sqlalchemy.orm import Session
 from gateway import audit
 from gateway.escalation import claims, closing, paging
 from gateway.models import Alert, Contact, Journey, Outbox, Worker
+from gateway.phones import mask
 from gateway.sms_commands.parse import Command, Verb
+
+log = logging.getLogger(__name__)
 
 CONTACT_VERBS = frozenset({Verb.ACK, Verb.PASS, Verb.RESOLVED})
 
@@ -75,6 +79,7 @@ def _ack(
     alert.acked_by = contact.id if contact else None
     taker = contact.name if contact else phone
     closing.take(session, alert, taker=taker, skip_phone=phone, now=now)
+    log.info("alert %s: taken by contact %s", alert.id, _who(contact, phone))
     return (
         f"Alert {alert.id} is yours. No more levels will be paged. "
         f"Reply RESOLVED {alert.id} when {worker.first_name} is safe."
@@ -98,6 +103,7 @@ def _pass(
     alert.state = "open"
     alert.acked_by = None
     alert.acked_at = None
+    log.info("alert %s: passed on by contact %s", alert.id, _who(contact, phone))
     if not paging.page_next_round(session, alert, "pass", now):
         return f"Alert {alert.id}: no further contact could be paged."
     return f"Alert {alert.id} passed on: the next level is being paged now."
@@ -118,7 +124,12 @@ def _resolve(
             journey.closed_by = "contact"
             journey.next_action_at = None
             journey.version += 1
+            log.info("journey %s: closed by a contact", journey.id)
     return f"Alert {alert.id} closed. {told} people alerted were sent the all-clear."
 
 
 _ACTIONS = {Verb.ACK: _ack, Verb.PASS: _pass, Verb.RESOLVED: _resolve}
+
+
+def _who(contact: Contact | None, phone: str) -> str:
+    return str(contact.id) if contact is not None else mask(phone)

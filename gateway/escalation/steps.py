@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from gateway import clock, directory, outbox
+from gateway import clock, directory, metrics, outbox
 from gateway.escalation import claims, engine, messages, wakeups
 from gateway.escalation.paging import open_alert, run_alert
 from gateway.models import Journey, Organisation, Worker
@@ -58,6 +58,7 @@ def run_journey(
     key = engine.step_key(journey.id, step) if step else ""
     if step and claims.claim(session, key, step.at, by, journey_id=journey.id):
         _perform(session, journey, step, now)
+        metrics.count_on_commit(session, metrics.STEPS, step.name)
         done = step.name
     journey.next_action_at = (
         None if done == engine.ALERT else engine.next_action_at(plan, now)
@@ -76,7 +77,13 @@ def _perform(
     log.info("journey %s: %s step", journey.id, step.name)
     if step.name == engine.ALERT:
         open_alert(
-            session, worker, journey, kind="overdue", since=journey.due_at, by="engine"
+            session,
+            worker,
+            journey,
+            kind="overdue",
+            since=journey.due_at,
+            by="engine",
+            due=step.at,
         )
         return
     phone = directory.bound_phone(session, worker.id)
@@ -96,4 +103,5 @@ def _perform(
         org_id=org.id,
         journey_id=journey.id,
         worker_id=worker.id,
+        due_at=step.at,
     )

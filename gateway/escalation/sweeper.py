@@ -9,6 +9,7 @@ claimed under a row lock.
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from gateway import clock, outbox, runtime
+from gateway import clock, metrics, outbox, runtime
 from gateway.escalation import paging, steps
 from gateway.models import Alert, Heartbeat, Journey, Outbox
 
@@ -37,20 +38,35 @@ def sweep(rt: runtime.Runtime) -> SweepResult:
     """One pass; returns how many steps and sends it caught."""
     now = clock.now()
     result = SweepResult()
-    for journey_id in _due_ids(rt, Journey, now):
-        with rt.db.session() as session:
-            if steps.run_journey(session, journey_id, None, by="sweeper"):
-                result.journeys += 1
-    for alert_id in _due_ids(rt, Alert, now):
-        with rt.db.session() as session:
-            if paging.run_alert(session, alert_id, None, by="sweeper"):
-                result.alerts += 1
-    # A fresh clock: the pages this pass just queued go out in this pass too.
-    result.messages = _send_waiting(rt, clock.now())
+    # After a Redis flush thousands of steps can be due at once: take batch
+    # after batch, so one pass catches them all, within one interval's time.
+    until = time.monotonic() + rt.settings.sweep_interval
+    while _sweep_batch(rt, now, result) and time.monotonic() < until:
+        pass
     _beat(rt, now)
+    for what, count in vars(result).items():
+        metrics.SWEEPER.labels(what).inc(count)
     if result.journeys or result.alerts or result.messages:
         log.warning("sweeper: caught %s", result)
     return result
+
+
+def _sweep_batch(rt: runtime.Runtime, now: datetime, result: SweepResult) -> bool:
+    """One batch of each kind; True when a batch was full and more may wait."""
+    journeys = _due_ids(rt, Journey, now)
+    for journey_id in journeys:
+        with rt.db.session() as session:
+            if steps.run_journey(session, journey_id, None, by="sweeper"):
+                result.journeys += 1
+    alerts = _due_ids(rt, Alert, now)
+    for alert_id in alerts:
+        with rt.db.session() as session:
+            if paging.run_alert(session, alert_id, None, by="sweeper"):
+                result.alerts += 1
+    # A fresh clock: the pages this batch just queued go out in this pass too.
+    sent = _send_waiting(rt, clock.now())
+    result.messages += sent
+    return BATCH in (len(journeys), len(alerts), sent)
 
 
 def _due_ids(

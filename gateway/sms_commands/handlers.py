@@ -4,6 +4,7 @@ Handlers change state and return the reply text; the webhook wraps it in
 TwiML. They never build XML and never send the reply themselves.
 """
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -16,6 +17,8 @@ from gateway.sms_commands import replies, sos
 from gateway.sms_commands.context import Context, active_journey, open_alerts
 from gateway.sms_commands.parse import Command, Verb
 from gateway.sms_commands.when import ClockTime, format_local, resolve
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[Context, Command], str]
 
@@ -67,6 +70,7 @@ def start(ctx: Context, command: Command) -> str:
     ctx.session.add(journey)
     ctx.session.flush()
     steps.plan_journey(ctx.session, journey, ctx.now)
+    log.info("journey %s: started, due %s", journey.id, due.isoformat())
     audit.record(
         ctx.session,
         "journey.started",
@@ -117,6 +121,7 @@ def _close(ctx: Context, journey: Journey, by: str) -> None:
     journey.closed_by = by
     journey.next_action_at = None
     journey.version += 1
+    log.info("journey %s: closed by %s", journey.id, by)
     audit.record(
         ctx.session,
         "journey.closed",
@@ -172,6 +177,7 @@ def extend(ctx: Context, command: Command) -> str:
         subject=("journey", journey.id),
         due_at=due.isoformat(),
     )
+    log.info("journey %s: extended, due %s", journey.id, due.isoformat())
     return replies.extended(due, ctx.tz, ctx.now, told)
 
 

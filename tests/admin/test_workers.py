@@ -145,8 +145,8 @@ def test_names_in_any_script_are_kept_as_typed(
     [
         ("", "Lee", "first", "Enter the first name"),
         ("Ann", "   ", "last", "Enter the last name"),
-        ("A" * 81, "Lee", "first", "80 characters"),
-        ("Ann", "L" * 500, "last", "80 characters"),
+        ("A" * 41, "Lee", "first", "40 characters"),
+        ("Ann", "L" * 500, "last", "40 characters"),
     ],
 )
 def test_missing_or_long_names_are_refused(

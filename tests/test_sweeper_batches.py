@@ -1,0 +1,53 @@
+"""One sweeper pass catches everything due, however many batches that takes."""
+
+from datetime import timedelta
+
+from freezegun import freeze_time
+from sqlalchemy import func, select
+
+from gateway import directory
+from gateway.escalation import steps, sweeper
+from gateway.models import Alert, Journey, Organisation
+from gateway.verification.flow import bind
+from tests.helpers import T0, make_org
+
+
+def start_journeys(rt, org_id, count):
+    with rt.db.session() as session:
+        org = session.get(Organisation, org_id)
+        for index in range(count):
+            worker = directory.add_worker(
+                session, org, first="Field", last=f"Worker{index}"
+            )
+            bind(session, worker, f"+6149157{index:04d}", T0, actor="test")
+            journey = Journey(
+                org_id=org_id,
+                worker_id=worker.id,
+                state="active",
+                note="",
+                started_at=T0,
+                due_at=T0 + timedelta(hours=1),
+                version=0,
+            )
+            session.add(journey)
+            session.flush()
+            steps.plan_journey(session, journey, T0)
+
+
+def test_a_flushed_backlog_larger_than_a_batch_is_caught_in_one_pass(
+    rt, redis, monkeypatch
+):
+    org = make_org(rt, bound=False, grace_s=600)
+    monkeypatch.setattr(sweeper, "BATCH", 2)
+    with freeze_time(T0):
+        start_journeys(rt, org.org_id, 5)
+    redis.flushdb()
+
+    with freeze_time(T0 + timedelta(minutes=71)):
+        result = sweeper.sweep(rt)
+
+    with rt.db.session() as session:
+        alerts = session.scalar(select(func.count()).select_from(Alert))
+    assert alerts == 5
+    assert result.journeys == 5
+    assert result.messages == 5
