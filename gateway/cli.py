@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.security import generate_password_hash
 
-from gateway import clock, directory, retention_cli, runtime
+from gateway import audit, clock, directory, retention_cli, runtime
 from gateway.escalation.sweeper import sweep
 from gateway.phones import InvalidPhone
 from gateway.verification import codes
@@ -138,6 +138,14 @@ def user_create(
         )
         session.add(user)
         session.flush()
+        audit.record(
+            session,
+            "user.created",
+            actor="cli",
+            org_id=org.id,
+            subject=("user", user.id),
+            role=role,
+        )
         payload = {"id": user.id, "email": user.email, "role": role}
     _emit(as_json, payload)
 
@@ -322,9 +330,18 @@ def init_app(app: Flask) -> None:
 
 
 def _cli_app() -> Flask:
-    from gateway import create_app
+    from flask.cli import NoAppException
 
-    return create_app()
+    from gateway import config, create_app
+
+    try:
+        return create_app()
+    except config.ConfigError as exc:
+        # A clear one-line error, not a traceback: name the variable and the way
+        # to reach a `gateway dev` instance.
+        raise NoAppException(
+            f"{exc}. For the instance that 'gateway dev' runs, set GATEWAY_DEV=1."
+        ) from None
 
 
 main = FlaskGroup(

@@ -35,4 +35,7 @@ def configure(level: str | None = None, *, job_ids: bool = False) -> None:
         handler.addFilter(JobIdFilter())
     root.addHandler(handler)
     root.setLevel(chosen)
+    # RQ's command line gives its loggers a handler of their own; without
+    # this every job-runner line would be printed twice.
+    logging.getLogger("rq").propagate = False
     root._gateway_configured = True  # type: ignore[attr-defined]

@@ -174,3 +174,51 @@ def test_db_init_on_an_existing_schema_changes_nothing(cli):
 
     assert result.exit_code == 0
     assert "already" in result.output
+
+
+def test_user_create_is_audited(cli, rt):
+    from gateway.models import AuditEvent
+
+    _org(cli)
+
+    cli(
+        "user",
+        "create",
+        "ops@example.org",
+        "--org",
+        "Pilbara Survey",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin="correct horse battery\n",
+    )
+
+    with rt.db.session() as session:
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert "user.created" in actions
+
+
+def test_a_missing_setting_is_one_clear_line_not_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "SECRET"))
+    }
+    gateway = Path(sys.executable).parent / "gateway"
+
+    result = subprocess.run(
+        [str(gateway), "db", "init"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 2
+    assert "SECRET_KEY is required" in result.stderr
+    assert "GATEWAY_DEV=1" in result.stderr
+    assert "Traceback" not in result.stderr
