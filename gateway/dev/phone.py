@@ -6,6 +6,7 @@ from the outbox.
 """
 
 import uuid
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from gateway import inbound, runtime
 from gateway.dev import demo
-from gateway.models import Contact, Inbound, Outbox, Worker
+from gateway.models import Contact, Inbound, Organisation, Outbox, Worker
 from gateway.phones import InvalidPhone, parse_phone
 from gateway.verification import codes
 
@@ -37,13 +38,24 @@ def phone() -> str:
         sent = session.scalars(
             select(Outbox)
             .where(Outbox.to_phone == number, Outbox.status != "cancelled")
+            # Pages merged into another SMS arrive as that one message.
+            .where(Outbox.merged_into.is_(None))
             .order_by(Outbox.id)
         ).all()
         people = _people(session)
+        zone = session.scalar(select(Organisation.timezone).order_by(Organisation.id))
+    tz = ZoneInfo(zone or "UTC")
     thread = sorted(
-        [(m.received_at, "out", m.body, "") for m in received]
-        + [(m.created_at, "in", m.body, m.status) for m in sent if m.kind != "reply"]
-        + [(m.created_at, "in", m.body, "") for m in sent if m.kind == "reply"],
+        [(m.received_at.astimezone(tz), "out", m.body, "") for m in received]
+        + [
+            (
+                m.created_at.astimezone(tz),
+                "in",
+                m.body,
+                "" if m.kind == "reply" else m.status,
+            )
+            for m in sent
+        ],
         key=lambda item: item[0],
     )
     return render_template(
