@@ -28,3 +28,25 @@ def test_a_naive_instant_is_refused(rt):
         refused = ""
 
     assert "naive" in refused
+
+
+def test_a_job_woken_early_sleeps_again_under_an_id_of_its_own(rt, redis, phone):
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+    from sqlalchemy import select
+
+    from gateway.models import Journey
+    from tests.helpers import T0, WORKER_PHONE, make_org
+
+    make_org(rt)
+    with freeze_time(T0) as clock:
+        phone(WORKER_PHONE).text("START 1h")
+        with rt.db.session() as session:
+            journey = session.scalars(select(Journey)).one()
+        clock.tick(timedelta(minutes=5))
+        jobs.wake_journey(journey.id, journey.version)
+
+    registry = ScheduledJobRegistry(runtime.QUEUE, connection=redis)
+    ids = registry.get_job_ids()
+    assert f"journey-{journey.id}-{journey.version}-again" in ids

@@ -65,8 +65,8 @@ def run_alert(session: Session, alert_id: int, version: int | None, by: str) -> 
     if version is not None and alert.version != version:
         return False
     if alert.next_action_at > now:
-        # An early wake-up (RQ scores are whole seconds): sleep again.
-        wakeups.wake_alert_later(session, alert)
+        # Woken early (two hosts' clocks differ): sleep again.
+        wakeups.wake_alert_later(session, alert, early=True)
         return False
     return page_next_round(session, alert, by, now)
 

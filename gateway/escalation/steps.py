@@ -46,8 +46,8 @@ def run_journey(
     if version is not None and journey.version != version:
         return None
     if journey.next_action_at > now:
-        # An early wake-up (RQ scores are whole seconds): sleep again.
-        wakeups.wake_journey_later(session, journey)
+        # Woken early (two hosts' clocks differ): sleep again.
+        wakeups.wake_journey_later(session, journey, early=True)
         return None
 
     plan = engine.journey_plan(
