@@ -5,6 +5,8 @@ Tables follow 3GPP TS 23.038 as summarised in TWILIO.md section 5.
 
 import unicodedata
 
+from anyascii import anyascii
+
 # The basic table without ESC (0x1B), which only introduces extension pairs.
 _BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -68,7 +70,8 @@ def to_gsm7(text: str) -> str:
     """Transliterate text to the GSM-7 alphabet, so one reply stays one segment.
 
     Accents outside the alphabet are stripped (Nguyễn -> Nguyen), emoji and
-    symbols are dropped and letters of other scripts become '?'.
+    symbols are dropped and letters of other scripts are read in Latin
+    letters (Иванов -> Ivanov); what has no reading becomes '?'.
     """
     return "".join(_to_gsm7_char(ch) for ch in text)
 
@@ -90,5 +93,8 @@ def _to_gsm7_char(ch: str) -> str:
     if category.startswith("Z"):
         return " "
     if category[0] in "LN":
-        return "?"
+        # Other scripts: a Latin reading keeps a name or a note legible
+        # ("Иванов" -> "Ivanov", "王" -> "Wang") where "?" would lose it.
+        latin = anyascii(ch)
+        return latin if latin and all(c in _GSM7 for c in latin) else "?"
     return ""

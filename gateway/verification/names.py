@@ -2,6 +2,8 @@
 
 import unicodedata
 
+from anyascii import anyascii
+
 # Letters that do not decompose into a base letter plus an accent.
 _FOLD = str.maketrans(
     {"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "æ": "ae", "œ": "oe"}
@@ -18,8 +20,16 @@ def fold(name: str) -> str:
 
 
 def matches(reply: str, first: str, last: str) -> bool:
-    """True when the reply is the last name, or first and last name together."""
+    """True when the reply is the last name, or first and last name together.
+
+    A name in another script also matches its Latin reading, since a phone
+    may not have that keyboard: "Ivanov" matches "Иванов".
+    """
     given = fold(reply)
     if not given:
         return False
-    return given in (fold(last), fold(first + last), fold(last + first))
+    spellings = {(first, last), (anyascii(first), anyascii(last))}
+    return any(
+        given in (fold(surname), fold(given_name + surname), fold(surname + given_name))
+        for given_name, surname in spellings
+    )
