@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
@@ -77,15 +78,16 @@ def test_the_all_clear_carries_the_workers_own_words(rt, phone):
         jane.text("START 1h")
         clock.tick(timedelta(minutes=76))
         run_jobs(rt)
-        jane.text("ARRIVED leg broken, at camp")
+        jane.text("ARRIVED at camp, flat tyre")
         run_jobs(rt)
 
     all_clear = sent_to(rt, SAM, "all_clear")[0].body
-    assert "leg broken, at camp" in all_clear
+    assert "at camp, flat tyre" in all_clear
     assert "No action needed" not in all_clear
 
 
-def test_ok_with_news_of_trouble_does_not_stand_the_alert_down(rt, phone):
+@pytest.mark.parametrize("text", ["ok leg broken", "ARRIVED leg broken"])
+def test_news_of_an_injury_does_not_stand_the_alert_down(rt, phone, text):
     make_org(rt)
     jane = phone(WORKER_PHONE)
 
@@ -93,7 +95,7 @@ def test_ok_with_news_of_trouble_does_not_stand_the_alert_down(rt, phone):
         jane.text("START 1h")
         clock.tick(timedelta(minutes=76))
         run_jobs(rt)
-        jane.text("ok leg broken")
+        jane.text(text)
         run_jobs(rt)
 
     assert sent_to(rt, SAM, "all_clear") == []

@@ -98,6 +98,11 @@ _TROUBLE = frozenset(
         "cant", "wont", "not", "no", "but", "except", "apart",
     }
 )  # fmt: skip
+# The part of _TROUBLE that is news even after an explicit ARRIVED.
+_INJURY = _TROUBLE - frozenset(
+    {"late", "delayed", "need", "send", "cant", "wont", "not", "no", "but"}
+    | {"except", "apart", "flat", "puncture", "fuel", "battery", "dead", "lost"}
+)
 # "I'll be home", "will check in at 5": an arrival still to come.
 _FUTURE = frozenset({"ill", "will", "be"})
 _EXTEND_SKIP = frozenset(
@@ -226,6 +231,10 @@ def _arrived(match: _Match) -> Command:
     if future or _NEGATIONS.intersection(keys[:3]) or parse_when(match.rest)[1]:
         return Command(Verb.UNKNOWN, match.body)
     if match.word not in _WEAK_ARRIVALS or not keys or match.nested:
+        # Even a plain ARRIVED that reports an injury or a breakdown must not
+        # stand the alert down: it goes to the contacts as the worker's words.
+        if _INJURY.intersection(keys):
+            return Command(Verb.UNKNOWN, match.body)
         return _with_note(match)
 
     # "ok extend 30", "safe, status?": the second word carries the verb.
