@@ -68,7 +68,7 @@ def environ(
     env.update(
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
-        SECRET_KEY="bench-secret-key",
+        SECRET_KEY="bench-secret-key-0123456789",
         PUBLIC_URL=f"http://127.0.0.1:{port}",
         SMS_BACKEND="outbox",
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,

@@ -231,7 +231,7 @@ def contact_group() -> None:
 @click.option("--org", "org_name", required=True)
 @click.option("--name", required=True)
 @click.option("--phone", required=True)
-@click.option("--level", type=click.IntRange(min=1), required=True)
+@click.option("--level", type=click.IntRange(min=1, max=99), required=True)
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 @_guard

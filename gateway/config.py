@@ -89,8 +89,14 @@ def _default_database(instance: Path) -> str:
     return f"sqlite:///{instance / 'gateway.db'}"
 
 
+MIN_SECRET = 16
+
+
 def _secret_key(env: Mapping[str, str], instance: Path, dev: bool) -> str:
     if env.get("SECRET_KEY"):
+        # It keys the hashes of four-digit codes: a short key is guessable.
+        if len(env["SECRET_KEY"]) < MIN_SECRET:
+            raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET} characters")
         return env["SECRET_KEY"]
     if not dev:
         raise ConfigError("SECRET_KEY is required outside 'gateway dev'")

@@ -99,7 +99,7 @@ def environ(
     env = {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
-        "SECRET_KEY": "test-secret-key",
+        "SECRET_KEY": "test-secret-key-0123456789",
         "PUBLIC_URL": PUBLIC_URL,
         "SMS_BACKEND": "outbox",
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,

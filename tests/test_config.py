@@ -5,7 +5,7 @@ import pytest
 from gateway import config
 
 BASE = {
-    "SECRET_KEY": "k",
+    "SECRET_KEY": "k" * 32,
     "PUBLIC_URL": "https://checkin.example.org",
     "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
     "TWILIO_AUTH_TOKEN": "t",
@@ -82,3 +82,8 @@ def test_web_and_job_runner_refuse_to_run_without_redis(tmp_path):
 
     with pytest.raises(config.ConfigError, match="REDIS_URL"):
         config.require_redis(settings)
+
+
+def test_a_short_secret_key_is_refused(tmp_path):
+    with pytest.raises(config.ConfigError, match="at least 16"):
+        config.load({**BASE, "SECRET_KEY": "a"}, instance_path=tmp_path)

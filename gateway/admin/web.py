@@ -117,6 +117,8 @@ def actor() -> str:
 
 def owned(db: Session, model: type[M], row_id: int) -> M:
     """The row if it belongs to the signed-in user's organisation, else 404."""
+    if not 0 < row_id < 2**63:
+        abort(404)  # no such id can exist, and the database would refuse it
     row = db.get(model, row_id)
     if row is None or getattr(row, "org_id", None) != user().org_id:
         abort(404)

@@ -223,3 +223,15 @@ def test_taken_email_and_short_password_are_refused(as_role: Any, world: World) 
     assert taken.status_code == short.status_code == 400
     assert "already has an account" in taken.get_data(as_text=True)
     assert "at least 10 characters" in short.get_data(as_text=True)
+
+
+def test_an_id_too_large_for_the_database_is_not_found(as_role: Any) -> None:
+    browser: Browser = as_role("admin")
+    huge = "9" * 23
+
+    pages = [
+        browser.get(f"/admin/workers/{huge}").status_code,
+        browser.post(f"/admin/journeys/{huge}/close").status_code,
+    ]
+
+    assert pages == [404, 404]

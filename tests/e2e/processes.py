@@ -29,7 +29,7 @@ def gateway_env(
     env.update(
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
-        SECRET_KEY="e2e-secret-key",
+        SECRET_KEY="e2e-secret-key-0123456789",
         PUBLIC_URL=f"http://127.0.0.1:{port}",
         SMS_BACKEND="twilio",
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
