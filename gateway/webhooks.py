@@ -1,6 +1,7 @@
 """Twilio's webhooks: inbound messages and delivery status callbacks."""
 
 import logging
+import re
 
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
@@ -11,6 +12,7 @@ from gateway import delivery, inbound, runtime
 log = logging.getLogger(__name__)
 
 bp = Blueprint("webhooks", __name__)
+SID = re.compile(r"[A-Za-z0-9]{2,64}")
 
 
 def _runtime() -> runtime.Runtime:
@@ -51,7 +53,9 @@ def sms_inbound() -> Response:
     _check_signature()
     sid = request.form.get("MessageSid", "")
     sender = request.form.get("From", "")
-    if not sid or not sender:
+    # Twilio's ids are letters and digits; anything else would end up in logs.
+    if not SID.fullmatch(sid) or not sender:
+        log.warning("webhook /sms/inbound: message without a usable MessageSid")
         return twiml(None)
     reply = inbound.process(
         _runtime(),

@@ -138,3 +138,15 @@ def test_an_ack_with_an_absurd_reference_touches_no_alert(rt, phone):
         from gateway.models import Alert
 
         assert session.scalars(select(Alert.state)).all() == ["open"]
+
+
+def test_a_message_sid_that_is_not_twilios_shape_changes_nothing(rt, client):
+    make_org(rt)
+    params = _params("START 2h", sid="SM1\nCRITICAL forged log line")
+    headers = {"X-Twilio-Signature": sign(PUBLIC_URL + "/sms/inbound", params)}
+
+    response = client.post("/sms/inbound", data=params, headers=headers)
+
+    assert response.status_code == 200
+    assert reply_text(response.get_data(as_text=True)) == ""
+    assert _count(rt, Journey) == 0
