@@ -17,7 +17,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, insert, text
 
-from gateway import config, runtime
+from gateway import config, runner, runtime
 from gateway.db import Database
 from gateway.dev.embedded_redis import EmbeddedRedis, free_port
 from gateway.models import Binding, Contact, Organisation, Policy, Worker
@@ -203,10 +203,9 @@ def gunicorn(
 
 @contextmanager
 def job_runner(env: dict[str, str], name: str) -> Iterator[subprocess.Popen[bytes]]:
-    args = [sys.executable, "-m", "rq.cli", "worker", "--with-scheduler"]
-    args += ["--worker-class", "gateway.runner.JobRunner", "--url", env["REDIS_URL"]]
-    args += ["--worker-ttl", "60", "--maintenance-interval", "30", "--name", name]
-    args += ["--logging_level", "WARNING", "gateway"]
+    args = runner.command(
+        env["REDIS_URL"], "--name", name, "--logging_level", "WARNING"
+    )
     process = subprocess.Popen(
         args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

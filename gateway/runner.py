@@ -6,6 +6,7 @@ deployment and adding runners adds sweepers too.
 """
 
 import logging
+import sys
 from typing import Any
 
 from rq.worker import SimpleWorker
@@ -14,8 +15,22 @@ from gateway import config, runtime
 from gateway.escalation.sweeper import SweeperThread
 from gateway.logs import configure
 from gateway.metrics import serve_metrics
+from gateway.runtime import QUEUE
 
 log = logging.getLogger(__name__)
+
+
+def command(redis_url: str, *options: str) -> list[str]:
+    """The job runner's command line, as the Procfile's ``worker`` runs it.
+
+    A short worker TTL and maintenance interval let a surviving runner take
+    RQ's scheduler lock within about a minute of another one dying.
+    """
+    return [
+        sys.executable, "-m", "rq.cli", "worker", "--with-scheduler",
+        "--worker-class", "gateway.runner.JobRunner", "--url", redis_url,
+        "--worker-ttl", "60", "--maintenance-interval", "30", *options, QUEUE,
+    ]  # fmt: skip
 
 
 class JobRunner(SimpleWorker):

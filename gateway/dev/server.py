@@ -4,14 +4,13 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import click
 from flask import Flask
 from werkzeug.serving import run_simple
 
-from gateway import config, logs
+from gateway import config, logs, runner
 from gateway.dev.embedded_redis import EmbeddedRedis
 
 
@@ -34,19 +33,19 @@ def dev_command(port: int) -> None:
         redis = EmbeddedRedis().start()
         env["REDIS_URL"] = redis.url
         click.echo(f"embedded Redis on {redis.url}")
-    runner = None
+    runner_process = None
     try:
         app = _prepare(env)
-        runner = subprocess.Popen(_runner_args(env["REDIS_URL"]), env=env)
+        runner_process = subprocess.Popen(runner.command(env["REDIS_URL"]), env=env)
         click.echo(
             f"open http://127.0.0.1:{port}/dev/phone to play worker and supervisor"
         )
         # app.run() refuses to serve inside a Flask CLI command; this is what it calls.
         run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)
     finally:
-        if runner is not None:
-            runner.terminate()
-            runner.wait(timeout=10)
+        if runner_process is not None:
+            runner_process.terminate()
+            runner_process.wait(timeout=10)
         if redis is not None:
             redis.stop()
 
@@ -75,22 +74,3 @@ def _prepare(env: dict[str, str]) -> Flask:
         )
         app.config["DEMO_CODE"] = code
     return app
-
-
-def _runner_args(redis_url: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "rq.cli",
-        "worker",
-        "--with-scheduler",
-        "--worker-class",
-        "gateway.runner.JobRunner",
-        "--url",
-        redis_url,
-        "--worker-ttl",
-        "60",
-        "--maintenance-interval",
-        "30",
-        "gateway",
-    ]

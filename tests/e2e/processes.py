@@ -11,6 +11,7 @@ from pathlib import Path
 
 import requests
 
+from gateway import runner
 from gateway.dev.embedded_redis import free_port
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, sign
 
@@ -82,20 +83,7 @@ def web(env: dict[str, str], port: int) -> Iterator[str]:
 
 @contextmanager
 def job_runner(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    args = [
-        sys.executable,
-        "-m",
-        "rq.cli",
-        "worker",
-        "--with-scheduler",
-        "--worker-class",
-        "gateway.runner.JobRunner",
-        "--url",
-        env["REDIS_URL"],
-        "--name",
-        f"e2e-{uuid.uuid4().hex[:8]}",
-        "gateway",
-    ]
+    args = runner.command(env["REDIS_URL"], "--name", f"e2e-{uuid.uuid4().hex[:8]}")
     process = subprocess.Popen(
         args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

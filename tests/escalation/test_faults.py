@@ -6,7 +6,6 @@ reached and nobody gets the same step twice."""
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -21,6 +20,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from gateway import clock, config, create_app, jobs, runtime, sms
+from gateway import runner as job_runner
 from gateway.dev.embedded_redis import free_port
 from gateway.escalation import claims, sweeper
 from gateway.models import AuditEvent, Contact, Journey, OptOut, Outbox
@@ -67,18 +67,7 @@ def live(database_url, redis_url, redis, tmp_path, twilio, monkeypatch):
 def runner(env: dict[str, str]) -> subprocess.Popen[bytes]:
     """A real job runner process: rq worker, scheduler and sweeper."""
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rq.cli",
-            "worker",
-            "--with-scheduler",
-            "--worker-class",
-            "gateway.runner.JobRunner",
-            "--url",
-            env["REDIS_URL"],
-            runtime.QUEUE,
-        ],
+        job_runner.command(env["REDIS_URL"]),
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -2,14 +2,14 @@
 
 import os
 import subprocess
-import sys
 import threading
 from datetime import timedelta
 
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from gateway import jobs, runtime
+from gateway import jobs
+from gateway import runner as job_runner
 from gateway.escalation import steps, sweeper
 from gateway.models import Alert, Journey, Outbox
 from tests.escalation.fixtures import add_worker, claims, due_journey, pages
@@ -116,19 +116,7 @@ def test_a_wake_up_for_an_old_version_does_nothing(rt, phone):
 def _runner(env: dict[str, str]) -> subprocess.Popen[bytes]:
     """A real ``rq worker`` process with its scheduler, in burst mode."""
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rq.cli",
-            "worker",
-            "--burst",
-            "--with-scheduler",
-            "--worker-class",
-            "gateway.runner.JobRunner",
-            "--url",
-            env["REDIS_URL"],
-            runtime.QUEUE,
-        ],
+        job_runner.command(env["REDIS_URL"], "--burst"),
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
