@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from gateway import directory
 from gateway.escalation import steps, sweeper
-from gateway.models import Alert, Journey, Organisation
+from gateway.models import Alert, Journey, Organisation, StepClaim
 from gateway.verification.flow import bind
 from tests.helpers import T0, make_org
 
@@ -51,3 +51,18 @@ def test_a_flushed_backlog_larger_than_a_batch_is_caught_in_one_pass(
     assert alerts == 5
     assert result.journeys == 5
     assert result.messages == 5
+
+
+def test_a_step_taken_just_after_its_due_time_is_not_reported_as_caught(rt, redis):
+    org = make_org(rt, bound=False, grace_s=600)
+    with freeze_time(T0):
+        start_journeys(rt, org.org_id, 1)
+
+    # The reminder is due ten minutes before the deadline.
+    with freeze_time(T0 + timedelta(minutes=50, seconds=1)):
+        result = sweeper.sweep(rt)
+
+    with rt.db.session() as session:
+        claims = session.scalar(select(func.count()).select_from(StepClaim))
+    assert claims == 1
+    assert result.journeys == 0
