@@ -12,9 +12,8 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
-from werkzeug.security import generate_password_hash
 
-from gateway import audit, clock, directory, retention_cli, runtime
+from gateway import accounts, directory, retention_cli, runtime
 from gateway.escalation.sweeper import sweep
 from gateway.phones import InvalidPhone
 from gateway.verification import codes
@@ -118,33 +117,14 @@ def user_create(
     email: str, org_name: str, role: str, password_stdin: bool, as_json: bool
 ) -> None:
     """Create a user; the password comes from a prompt or stdin."""
-    from gateway.models import User
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 10:
-        raise click.UsageError("Passwords need at least 10 characters")
     with _rt().db.session() as session:
         org = directory.org_by_name(session, org_name)
-        user = User(
-            org_id=org.id,
-            email=email.strip().lower(),
-            role=role,
-            active=True,
-            password_hash=generate_password_hash(password),
-            created_at=clock.now(),
-        )
-        session.add(user)
-        session.flush()
-        audit.record(
-            session,
-            "user.created",
-            actor="cli",
-            org_id=org.id,
-            subject=("user", user.id),
-            role=role,
+        user = accounts.create_user(
+            session, org.id, email=email, password=password, role=role, actor="cli"
         )
         payload = {"id": user.id, "email": user.email, "role": role}
     _emit(as_json, payload)

@@ -222,3 +222,23 @@ def test_a_missing_setting_is_one_clear_line_not_a_traceback(tmp_path):
     assert "SECRET_KEY is required" in result.stderr
     assert "GATEWAY_DEV=1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_user_create_refuses_a_taken_email_cleanly(cli):
+    _org(cli)
+    args = (
+        "user",
+        "create",
+        "ops@example.org",
+        "--org",
+        "Pilbara Survey",
+        "--role",
+        "admin",
+        "--password-stdin",
+    )
+    cli(*args, stdin="correct horse battery\n")
+
+    again = cli(*args, stdin="correct horse battery\n")
+
+    assert again.exit_code == 2
+    assert "already has an account" in again.output
