@@ -140,21 +140,11 @@ def _check_name(
     if matches(text, worker.first_name, worker.last_name):
         code.state = "used"
         return bind(session, worker, phone, now, actor=actor)
-    if _is_command(text):
-        return replies.ASK_NAME  # confused, not guessing: no attempt spent
-    code.failures += 1
-    _name_failed(session, worker, actor, code.failures)
-    if code.failures < MAX_NAME_FAILURES:
-        return replies.NAME_RETRY
+    answer = _wrong_name(session, worker, code, actor, text)
+    if answer is not None:
+        return answer
     code.state = "burned"
-    audit.record(
-        session,
-        "code.burned",
-        actor=actor,
-        org_id=worker.org_id,
-        subject=("worker", worker.id),
-    )
-    log.warning("worker %s: code burned after wrong last names", worker.id)
+    _locked(session, worker, actor, "code.burned", "code burned after wrong names")
     return replies.BURNED
 
 
@@ -166,22 +156,40 @@ def _confirm_number(
     actor = f"sms:{mask(binding.phone)}"
     if matches(text, worker.first_name, worker.last_name):
         return bind(session, worker, binding.phone, now, actor=actor)
-    if _is_command(text):
-        return replies.ASK_NAME
-    binding.failures += 1
-    _name_failed(session, worker, actor, binding.failures)
-    if binding.failures < MAX_NAME_FAILURES:
-        return replies.NAME_RETRY
+    answer = _wrong_name(session, worker, binding, actor, text)
+    if answer is not None:
+        return answer
     binding.state = "locked"
+    _locked(session, worker, actor, "binding.locked", "new number not confirmed")
+    return replies.CONFIRM_LOCKED
+
+
+def _wrong_name(
+    session: Session,
+    worker: Worker,
+    attempt: SecurityCode | Binding,
+    actor: str,
+    text: str,
+) -> str | None:
+    """The reply to a name that does not match, or None once it was the last try."""
+    if _is_command(text):
+        return replies.ASK_NAME  # confused, not guessing: no attempt spent
+    attempt.failures += 1
+    _name_failed(session, worker, actor, attempt.failures)
+    return replies.NAME_RETRY if attempt.failures < MAX_NAME_FAILURES else None
+
+
+def _locked(
+    session: Session, worker: Worker, actor: str, action: str, why: str
+) -> None:
     audit.record(
         session,
-        "binding.locked",
+        action,
         actor=actor,
         org_id=worker.org_id,
         subject=("worker", worker.id),
     )
-    log.warning("worker %s: new number not confirmed, locked", worker.id)
-    return replies.CONFIRM_LOCKED
+    log.warning("worker %s: %s, locked", worker.id, why)
 
 
 def _name_failed(session: Session, worker: Worker, actor: str, failures: int) -> None:
