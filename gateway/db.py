@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,6 +44,13 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def insert(session: Session, model: Any) -> Any:
+    """An INSERT for ``model`` that can say ON CONFLICT, in the session's dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
 
 
 def schema_statements(dialect: str) -> list[str]:

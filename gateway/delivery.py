@@ -8,11 +8,9 @@ because the contact opted out pages the next level at once.
 import logging
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from gateway import audit, clock, metrics, outbox, runtime
+from gateway import audit, clock, db, metrics, outbox, runtime
 from gateway.escalation import claims, engine, paging
 from gateway.models import Alert, Contact, OptOut, Outbox
 from gateway.phones import mask
@@ -93,10 +91,8 @@ def on_failure(session: Session, row: Outbox, code: int | None) -> None:
 
 
 def _record_opt_out(session: Session, phone: str) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(
-        insert(OptOut)
+        db.insert(session, OptOut)
         .values(phone=phone, opted_out_at=clock.now())
         .on_conflict_do_nothing()
     )

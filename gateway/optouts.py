@@ -9,11 +9,9 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from gateway import audit
+from gateway import audit, db
 from gateway.models import Binding, Contact, OptOut
 from gateway.phones import mask
 
@@ -22,12 +20,10 @@ log = logging.getLogger(__name__)
 
 def record(session: Session, phone: str, now: datetime) -> None:
     """Mark the number opted out and tell each organisation that knows it."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # RETURNING says whether this text added the row; rowcount is not
     # reliable for ON CONFLICT DO NOTHING across drivers.
     added = session.execute(
-        insert(OptOut)
+        db.insert(session, OptOut)
         .values(phone=phone, opted_out_at=now)
         .on_conflict_do_nothing()
         .returning(OptOut.phone)

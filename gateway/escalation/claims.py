@@ -4,10 +4,9 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway import clock, directory
+from gateway import clock, db, directory
 from gateway.escalation import engine
 from gateway.models import Alert, Journey, StepClaim
 
@@ -31,6 +30,9 @@ def lock(session: Session, model: type[Row], row_id: int) -> Row | None:
 
 def timing_for(session: Session, org_id: int) -> engine.Timing:
     policy = directory.policy_for(session, org_id)
+    # The session's identity map holds rows weakly; keeping the policy here
+    # saves reading it again for each step in the same transaction.
+    session.info.setdefault("policies", {})[org_id] = policy
     return engine.Timing(
         reminder=timedelta(seconds=policy.reminder_s),
         reminder_min_journey=timedelta(seconds=policy.reminder_min_journey_s),
@@ -41,21 +43,20 @@ def timing_for(session: Session, org_id: int) -> engine.Timing:
 
 
 def claim(session: Session, key: str, due_at: datetime, by: str, **links: int) -> bool:
-    """Insert the step's unique row; False if someone else already has it."""
-    try:
-        with session.begin_nested():
-            session.add(
-                StepClaim(
-                    step_key=key,
-                    due_at=due_at,
-                    claimed_at=clock.now(),
-                    claimed_by=by,
-                    **links,
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
+    """Insert the step's unique row; False if someone else already has it.
+
+    A concurrent claim of the same key waits for ours to commit or roll
+    back; RETURNING says which of the two inserted the row.
+    """
+    claimed = session.execute(
+        db.insert(session, StepClaim)
+        .values(
+            step_key=key, due_at=due_at, claimed_at=clock.now(), claimed_by=by, **links
+        )
+        .on_conflict_do_nothing(index_elements=["step_key"])
+        .returning(StepClaim.id)
+    ).first()
+    return claimed is not None
 
 
 def claimed_at(session: Session, key: str) -> datetime | None:

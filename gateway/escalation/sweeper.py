@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from gateway import clock, metrics, outbox, runtime
+from gateway import clock, db, metrics, outbox, runtime
 from gateway.escalation import paging, steps
 from gateway.models import Alert, Heartbeat, Journey, Outbox
 
@@ -123,9 +121,7 @@ def _send_waiting(rt: runtime.Runtime, now: datetime) -> int:
 
 def _beat(rt: runtime.Runtime, now: datetime) -> None:
     with rt.db.session() as session:
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(Heartbeat).values(name=HEARTBEAT, beat_at=now)
+        statement = db.insert(session, Heartbeat).values(name=HEARTBEAT, beat_at=now)
         session.execute(
             statement.on_conflict_do_update(
                 index_elements=["name"], set_={"beat_at": now}
