@@ -38,6 +38,8 @@ class Settings:
     dev: bool
     # A job runner on a machine without the web serves /metrics on this port.
     metrics_port: int | None = None
+    # Twilio API calls each job runner makes at once.
+    send_threads: int = 8
 
 
 def load(
@@ -70,6 +72,7 @@ def load(
         instance_path=instance,
         dev=dev,
         metrics_port=_port(env, "METRICS_PORT"),
+        send_threads=_count(env, "SEND_THREADS", 8, maximum=64),
     )
     if backend == "twilio":
         _require_twilio(settings)
@@ -174,6 +177,15 @@ def _port(env: Mapping[str, str], name: str) -> int | None:
         return None
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise ConfigError(f"{name} must be a TCP port number")
+    return int(raw)
+
+
+def _count(env: Mapping[str, str], name: str, default: int, *, maximum: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ConfigError(f"{name} must be a whole number from 1 to {maximum}")
     return int(raw)
 
 

@@ -1,4 +1,4 @@
-"""RQ jobs. They take ids only: RQ logs job arguments, and ids carry no personal data.
+"""RQ jobs. They take ids (and a message kind) only: RQ logs job arguments.
 
 A job is a wake-up call. The database decides whether there is work; a job
 woken for a version that has moved on does nothing.
@@ -8,8 +8,13 @@ from gateway import outbox, runtime
 from gateway.escalation import paging, steps
 
 
-def send_message(message_id: int) -> None:
-    outbox.deliver(runtime.get(), message_id)
+def send_message(message_id: int, kind: str = "") -> None:
+    rt = runtime.get()
+    if rt.senders is not None:
+        # The runner's sender threads make the call; this job only passes it on.
+        rt.senders.submit(message_id, kind)
+    else:
+        outbox.deliver(rt, message_id)
 
 
 def wake_journey(journey_id: int, version: int) -> None:

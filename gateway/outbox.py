@@ -83,7 +83,7 @@ def queue(
     session.add(row)
     session.flush()
     message_id = row.id
-    runtime.after_commit(session, lambda: _enqueue_send(message_id, 0))
+    runtime.after_commit(session, lambda: runtime.get().send_soon(message_id, kind, 0))
     return row
 
 
@@ -248,8 +248,8 @@ def _retry_later(session: Session, row: Outbox, attempts: int, now: datetime) ->
     row.status = "pending"
     row.merged_into = None
     row.next_attempt_at = now + backoff(attempts)
-    when, row_id, attempt = row.next_attempt_at, row.id, row.attempts
-    runtime.after_commit(session, lambda: _schedule_send(row_id, attempt, when))
+    when, row_id, kind, attempt = row.next_attempt_at, row.id, row.kind, row.attempts
+    runtime.after_commit(session, lambda: _schedule_send(row_id, kind, attempt, when))
 
 
 def _give_up(session: Session, row: Outbox) -> None:
@@ -265,14 +265,8 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=5 * 3 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def _enqueue_send(message_id: int, attempt: int) -> None:
-    from gateway import jobs
-
-    runtime.get().enqueue(jobs.send_message, f"send-{message_id}-{attempt}", message_id)
-
-
-def _schedule_send(message_id: int, attempt: int, at: datetime) -> None:
+def _schedule_send(message_id: int, kind: str, attempt: int, at: datetime) -> None:
     from gateway import jobs
 
     job_id = f"send-{message_id}-{attempt}"
-    runtime.get().schedule(jobs.send_message, at, job_id, message_id)
+    runtime.get().schedule(jobs.send_message, at, job_id, message_id, kind)

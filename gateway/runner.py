@@ -1,8 +1,9 @@
-"""The job runner: RQ's in-process worker with the sweeper beside it.
+"""The job runner: RQ's in-process worker with the sweeper and senders beside it.
 
 ``rq worker --worker-class gateway.runner.JobRunner --with-scheduler gateway``
-runs jobs, RQ's scheduler and the sweeper, so web plus this is a complete
-deployment and adding runners adds sweepers too.
+runs jobs, RQ's scheduler, the sweeper and a pool of sender threads, so web
+plus this is a complete deployment and adding runners adds sweepers and
+senders too.
 """
 
 import logging
@@ -16,6 +17,7 @@ from gateway.escalation.sweeper import SweeperThread
 from gateway.logs import configure
 from gateway.metrics import serve_metrics
 from gateway.runtime import QUEUE
+from gateway.senders import SenderPool
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ class JobRunner(SimpleWorker):
             serve_metrics(rt.settings.metrics_port)
         sweeper = None
         if not burst:
+            rt.senders = SenderPool(rt, rt.settings.send_threads).start()
             sweeper = SweeperThread(rt, rt.settings.sweep_interval)
             sweeper.start()
         try:
@@ -52,3 +55,6 @@ class JobRunner(SimpleWorker):
         finally:
             if sweeper is not None:
                 sweeper.stop()
+            if rt.senders is not None:
+                rt.senders.stop()
+                rt.senders = None

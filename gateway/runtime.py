@@ -9,7 +9,7 @@ succeeded, so a job never reads a row that is not there yet.
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -21,6 +21,9 @@ from gateway import config
 from gateway.db import Database
 from gateway.sms import Sender, make_sender
 
+if TYPE_CHECKING:
+    from gateway.senders import SenderPool
+
 log = logging.getLogger(__name__)
 
 QUEUE = "gateway"
@@ -30,8 +33,10 @@ _current: "Runtime | None" = None
 class Runtime:
     def __init__(self, settings: config.Settings, sender: Sender | None = None) -> None:
         self.settings = settings
-        self.db = Database(settings.database_url)
+        self.db = Database(settings.database_url, settings.send_threads + 3)
         self.sender = sender or make_sender(settings)
+        # A job runner's sender threads; elsewhere sends go through RQ.
+        self.senders: SenderPool | None = None
         self.redis: Redis | None = None
         self.queue: Queue | None = None
         if settings.redis_url:
@@ -48,6 +53,16 @@ class Runtime:
             self.queue.enqueue(func, *args, job_id=job_id, result_ttl=0)
         except RedisError as exc:
             log.warning("queue: could not enqueue %s: %s", job_id, exc)
+
+    def send_soon(self, message_id: int, kind: str, attempt: int) -> None:
+        """Hand a message to this runner's senders, or to any runner through RQ."""
+        if self.senders is not None:
+            self.senders.submit(message_id, kind)
+            return
+        from gateway import jobs
+
+        job_id = f"send-{message_id}-{attempt}"
+        self.enqueue(jobs.send_message, job_id, message_id, kind)
 
     def schedule(
         self, func: Callable[..., Any], at: datetime, job_id: str, *args: Any

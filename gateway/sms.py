@@ -5,6 +5,7 @@ a local Twilio-compatible server through ``TWILIO_API_URL``.
 """
 
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -63,15 +64,24 @@ class StoreOnlySender:
 class TwilioSender:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        http = TwilioHttpClient(timeout=TIMEOUT_S)
-        self.client = Client(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token,
-            http_client=http,
-            environment={},
-        )
-        # The client has no base-URL option; the domain attribute is the seam.
-        self.client.api.base_url = settings.twilio_api_url
+        # requests sessions are not documented as thread-safe, and a job
+        # runner sends from several threads: each thread has its own client.
+        self._local = threading.local()
+
+    @property
+    def client(self) -> Client:
+        client: Client | None = getattr(self._local, "client", None)
+        if client is None:
+            client = Client(
+                self.settings.twilio_account_sid,
+                self.settings.twilio_auth_token,
+                http_client=TwilioHttpClient(timeout=TIMEOUT_S),
+                environment={},
+            )
+            # The client has no base-URL option; the domain attribute is the seam.
+            client.api.base_url = self.settings.twilio_api_url
+            self._local.client = client
+        return client
 
     def send(self, to: str, body: str, status_callback: str | None) -> SendResult:
         sender = self.settings

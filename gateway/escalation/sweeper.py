@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
 from gateway import clock, db, metrics, outbox, runtime
 from gateway.escalation import paging, steps
@@ -106,17 +106,19 @@ def _send_waiting(rt: runtime.Runtime, now: datetime) -> int:
                 updated_at=now,
             )
         )
-        waiting = list(
-            session.scalars(
-                select(Outbox.id)
-                .where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
-                .order_by(Outbox.id)
-                .limit(BATCH)
-            )
-        )
-    for message_id in waiting:
-        outbox.deliver(rt, message_id)
-    return len(waiting)
+        safety_first = case((Outbox.kind.in_(outbox.SAFETY_KINDS), 0), else_=1)
+        waiting = session.execute(
+            select(Outbox.id, Outbox.kind)
+            .where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+            .order_by(safety_first, Outbox.id)
+            .limit(BATCH)
+        ).all()
+    if rt.senders is None:
+        for message_id, _ in waiting:
+            outbox.deliver(rt, message_id)
+        return len(waiting)
+    # Ids already with the senders are on their way and not counted again.
+    return sum(rt.senders.submit(message_id, kind) for message_id, kind in waiting)
 
 
 def _beat(rt: runtime.Runtime, now: datetime) -> None:

@@ -6,62 +6,23 @@ reached and nobody gets the same step twice."""
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from freezegun import freeze_time
 from rq import Queue
 from rq.registry import StartedJobRegistry
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from gateway import clock, config, create_app, jobs, runtime, sms
+from gateway import clock, jobs, runtime
 from gateway import runner as job_runner
-from gateway.dev.embedded_redis import free_port
 from gateway.escalation import claims, sweeper
 from gateway.models import AuditEvent, Contact, Journey, OptOut, Outbox
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, environ
 from tests.escalation.fixtures import claims as step_keys
 from tests.escalation.fixtures import due_journey
 from tests.helpers import ALEX, SAM, make_org
 from tests.support.fake_twilio import FakeTwilio
-
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    with FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-def live(database_url, redis_url, redis, tmp_path, twilio, monkeypatch):
-    """A runtime sending through the fake Twilio, its app served over HTTP."""
-    # A hung create must time out within the test, not after ten seconds.
-    monkeypatch.setattr(sms, "TIMEOUT_S", 1.0)
-    port = free_port()
-    env = environ(
-        database_url,
-        redis_url,
-        tmp_path,
-        SMS_BACKEND="twilio",
-        TWILIO_API_URL=twilio.url,
-        TWILIO_FROM="+61491570999",
-        PUBLIC_URL=f"http://127.0.0.1:{port}",
-        SWEEP_INTERVAL="1",
-        NO_PROXY="127.0.0.1,localhost",
-    )
-    rt = runtime.Runtime(config.load(env))
-    server = make_server("127.0.0.1", port, create_app(rt=rt), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield rt, env
-    server.shutdown()
-    runtime.install(None)
-    rt.db.dispose()
 
 
 def runner(env: dict[str, str]) -> subprocess.Popen[bytes]:

@@ -152,6 +152,11 @@ class FakeTwilio:
         self.url = ""
         self.auto_status: list[str] = []
         self.auto_status_delay = 0.05
+        # Seconds every create waits before answering, as the real API does.
+        self.latency = 0.0
+        # Requests being answered at once, and the most there have been.
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self._record_path = Path(record_path) if record_path else None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -252,7 +257,9 @@ class FakeTwilio:
             self._hangs.clear()
             self._opted_out.clear()
             self._rejected.clear()
+            self.peak_in_flight = 0
         self.auto_status = []
+        self.latency = 0.0
 
     # -- behaviour switches --------------------------------------------------
 
@@ -424,7 +431,7 @@ class FakeTwilio:
         )
         with self._lock:
             self._messages[message.sid] = message
-            delay = self._hangs.pop(0) if self._hangs else 0.0
+            delay = self._hangs.pop(0) if self._hangs else self.latency
             statuses = list(self.auto_status)
         self._record(message)
 
@@ -541,6 +548,17 @@ class _Handler(BaseHTTPRequestHandler):
         """Silence per-request stderr lines; accepted messages are logged instead."""
 
     def _dispatch(self) -> None:
+        fake = self._fake
+        with fake._lock:
+            fake.in_flight += 1
+            fake.peak_in_flight = max(fake.peak_in_flight, fake.in_flight)
+        try:
+            self._answer()
+        finally:
+            with fake._lock:
+                fake.in_flight -= 1
+
+    def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode("utf-8") if length else ""
         form = dict(parse_qsl(raw, keep_blank_values=True))
@@ -576,6 +594,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--auto-status", default="", help="comma list, e.g. sent,delivered"
     )
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds each create waits"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
@@ -586,6 +607,7 @@ def main(argv: list[str] | None = None) -> int:
         args.account_sid, args.auth_token, port=args.port, record_path=args.record
     )
     fake.auto_status = [s.strip() for s in args.auto_status.split(",") if s.strip()]
+    fake.latency = args.latency
 
     with fake:
         print(f"FAKE_TWILIO_URL={fake.url}", flush=True)
