@@ -18,6 +18,7 @@ from gateway.logs import configure
 from gateway.metrics import serve_metrics
 from gateway.runtime import QUEUE
 from gateway.senders import SenderPool
+from gateway.timers import Timer
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class JobRunner(SimpleWorker):
         sweeper = None
         if not burst:
             rt.senders = SenderPool(rt, rt.settings.send_threads).start()
+            rt.timer = Timer(rt).start()
             sweeper = SweeperThread(rt, rt.settings.sweep_interval)
             sweeper.start()
         try:
@@ -55,6 +57,9 @@ class JobRunner(SimpleWorker):
         finally:
             if sweeper is not None:
                 sweeper.stop()
+            if rt.timer is not None:
+                rt.timer.stop()
+                rt.timer = None
             if rt.senders is not None:
                 rt.senders.stop()
                 rt.senders = None

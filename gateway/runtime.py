@@ -23,6 +23,7 @@ from gateway.sms import Sender, make_sender
 
 if TYPE_CHECKING:
     from gateway.senders import SenderPool
+    from gateway.timers import Timer
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,9 @@ class Runtime:
         self.settings = settings
         self.db = Database(settings.database_url, settings.send_threads + 3)
         self.sender = sender or make_sender(settings)
-        # A job runner's sender threads; elsewhere sends go through RQ.
+        # A job runner's sender threads and timer; elsewhere RQ does it all.
         self.senders: SenderPool | None = None
+        self.timer: Timer | None = None
         self.redis: Redis | None = None
         self.queue: Queue | None = None
         if settings.redis_url:
@@ -67,15 +69,44 @@ class Runtime:
     def schedule(
         self, func: Callable[..., Any], at: datetime, job_id: str, *args: Any
     ) -> None:
-        """Wake ``func(*args)`` at the aware instant ``at``; the sweeper backs it up."""
-        if self.queue is None:
-            return
+        """Run ``func(*args)`` at the aware instant ``at``, never before it."""
         if at.tzinfo is None:
             raise ValueError("RQ reads naive datetimes as local time; pass aware UTC")
         # RQ scores scheduled jobs in whole seconds, dropping the fraction, so a
         # job would wake up to a second early and find nothing due yet.
         if at.microsecond:
             at = at.replace(microsecond=0) + timedelta(seconds=1)
+        self._enqueue_at(func, at, job_id, *args)
+
+    def wake(
+        self,
+        func: Callable[..., Any],
+        at: datetime,
+        job_id: str,
+        *args: Any,
+        again: bool = False,
+    ) -> None:
+        """Wake the engine at ``at``; the sweeper backs it up.
+
+        The first call lets RQ drop the fraction of a second, so the job may
+        arrive up to a second early; ``again`` is for the job that did. In a
+        job runner its timer then holds the job to the instant (timers);
+        elsewhere RQ runs it at the next whole second.
+        """
+        if at.tzinfo is None:
+            raise ValueError("RQ reads naive datetimes as local time; pass aware UTC")
+        if not again:
+            self._enqueue_at(func, at, job_id, *args)
+        elif self.timer is not None:
+            self.timer.call_at(at, func, job_id, *args)
+        else:
+            self.schedule(func, at, job_id, *args)
+
+    def _enqueue_at(
+        self, func: Callable[..., Any], at: datetime, job_id: str, *args: Any
+    ) -> None:
+        if self.queue is None:
+            return
         try:
             self.queue.enqueue_at(at, func, *args, job_id=job_id, result_ttl=0)
         except RedisError as exc:

@@ -1,20 +1,41 @@
-"""Scheduling wake-ups in RQ."""
+"""Scheduling wake-ups and sends in RQ, and the job runner's timer."""
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 
+from freezegun import freeze_time
+from rq import Queue
+from rq.job import Job
 from rq.registry import ScheduledJobRegistry
+from sqlalchemy import select
 
 from gateway import jobs, runtime
+from gateway.models import Journey
+from gateway.timers import Timer
+from tests.helpers import T0, WORKER_PHONE, make_org
 
 
-def test_a_wake_up_is_never_scheduled_before_its_instant(rt, redis):
+def test_a_send_is_never_scheduled_before_its_instant(rt, redis):
     at = datetime(2030, 1, 1, 0, 0, 0, 999_000, tzinfo=UTC)
 
-    rt.schedule(jobs.wake_journey, at, "journey-1-1", 1, 1)
+    rt.schedule(jobs.send_message, at, "send-1-1", 1, "alert")
 
     registry = ScheduledJobRegistry(runtime.QUEUE, connection=redis)
-    score = redis.zscore(registry.key, "journey-1-1")
+    score = redis.zscore(registry.key, "send-1-1")
     assert score == at.replace(microsecond=0).timestamp() + 1
+
+
+def test_a_wake_up_may_come_early_but_its_second_call_never_does(rt, redis):
+    at = datetime(2030, 1, 1, 0, 0, 0, 999_000, tzinfo=UTC)
+
+    rt.wake(jobs.wake_journey, at, "journey-1-1", 1, 1)
+    rt.wake(jobs.wake_journey, at, "journey-1-1-again", 1, 1, again=True)
+
+    registry = ScheduledJobRegistry(runtime.QUEUE, connection=redis)
+    first = redis.zscore(registry.key, "journey-1-1")
+    again = redis.zscore(registry.key, "journey-1-1-again")
+    assert first == at.replace(microsecond=0).timestamp()
+    assert again == first + 1
 
 
 def test_a_naive_instant_is_refused(rt):
@@ -31,13 +52,6 @@ def test_a_naive_instant_is_refused(rt):
 
 
 def test_a_job_woken_early_sleeps_again_under_an_id_of_its_own(rt, redis, phone):
-    from datetime import timedelta
-
-    from freezegun import freeze_time
-    from sqlalchemy import select
-
-    from gateway.models import Journey
-    from tests.helpers import T0, WORKER_PHONE, make_org
 
     make_org(rt)
     with freeze_time(T0) as clock:
@@ -50,3 +64,58 @@ def test_a_job_woken_early_sleeps_again_under_an_id_of_its_own(rt, redis, phone)
     registry = ScheduledJobRegistry(runtime.QUEUE, connection=redis)
     ids = registry.get_job_ids()
     assert f"journey-{journey.id}-{journey.version}-again" in ids
+
+
+def test_a_job_runner_holds_an_early_job_and_queues_it_at_its_instant(rt, redis):
+
+    queue = Queue(runtime.QUEUE, connection=redis)
+    timer = Timer(rt).start()
+    at = datetime.now(UTC) + timedelta(seconds=0.4)
+    try:
+        timer.call_at(at, jobs.wake_journey, "journey-9-9-again", 9, 9)
+        assert queue.job_ids == []
+        deadline = time.monotonic() + 5
+        while not queue.job_ids and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        timer.stop()
+
+    assert queue.job_ids == ["journey-9-9-again"]
+    job = Job.fetch("journey-9-9-again", connection=redis)
+    assert job.enqueued_at is not None
+    assert job.enqueued_at.replace(tzinfo=UTC) >= at
+    assert tuple(job.args) == (9, 9)
+
+
+def test_a_stopping_timer_gives_what_it_holds_back_to_rq(rt, redis):
+    timer = Timer(rt).start()
+    at = datetime.now(UTC).replace(microsecond=500_000) + timedelta(seconds=30)
+    timer.call_at(at, jobs.wake_journey, "journey-9-9-again", 9, 9)
+
+    timer.stop()
+
+    registry = ScheduledJobRegistry(runtime.QUEUE, connection=redis)
+    score = redis.zscore(registry.key, "journey-9-9-again")
+    assert score == at.replace(microsecond=0).timestamp() + 1
+    assert timer.held() == 0
+
+
+def test_a_job_woken_early_in_a_job_runner_waits_in_its_timer(rt, redis, phone):
+
+    make_org(rt)
+    timer = rt.timer = Timer(rt)  # not started: it only holds
+    try:
+        with freeze_time(T0) as clock:
+            phone(WORKER_PHONE).text("START 1h")
+            with rt.db.session() as session:
+                journey = session.scalars(select(Journey)).one()
+            clock.tick(timedelta(minutes=5))
+            jobs.wake_journey(journey.id, journey.version)
+    finally:
+        rt.timer = None
+
+    registry = ScheduledJobRegistry(runtime.QUEUE, connection=redis)
+    assert f"journey-{journey.id}-{journey.version}-again" not in (
+        registry.get_job_ids()
+    )
+    assert timer.held() == 1

@@ -65,7 +65,7 @@ def run_alert(session: Session, alert_id: int, version: int | None, by: str) -> 
     if version is not None and alert.version != version:
         return False
     if alert.next_action_at > now:
-        # Woken early (two hosts' clocks differ): sleep again.
+        # RQ woke us up to a second early (timers): wait for the instant.
         wakeups.wake_alert_later(session, alert, early=True)
         return False
     return page_next_round(session, alert, by, now)

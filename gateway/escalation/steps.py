@@ -46,7 +46,7 @@ def run_journey(
     if version is not None and journey.version != version:
         return None
     if journey.next_action_at > now:
-        # Woken early (two hosts' clocks differ): sleep again.
+        # RQ woke us up to a second early (timers): wait for the instant.
         wakeups.wake_journey_later(session, journey, early=True)
         return None
 

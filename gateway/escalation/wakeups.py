@@ -42,4 +42,4 @@ def _schedule(kind: str, row_id: int, version: int, at: datetime, early: bool) -
     # A job that woke too soon is still running under the plain id, and RQ
     # deletes that job when it ends: the second call needs an id of its own.
     job_id = f"{kind}-{row_id}-{version}" + ("-again" if early else "")
-    runtime.get().schedule(func, at, job_id, row_id, version)
+    runtime.get().wake(func, at, job_id, row_id, version, again=early)
