@@ -216,10 +216,11 @@ def job_runner(env: dict[str, str], name: str) -> Iterator[subprocess.Popen[byte
 
 
 @contextmanager
-def fake_twilio(record: Path) -> Iterator[str]:
+def fake_twilio(record: Path, latency: float = 0.0) -> Iterator[str]:
     port = free_port()
     args = [sys.executable, "-m", "tests.support.fake_twilio", "--port", str(port)]
     args += ["--record", str(record), "--auth-token", AUTH_TOKEN]
+    args += ["--latency", str(latency)]
     process = subprocess.Popen(
         args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
