@@ -75,7 +75,7 @@ class TwilioSender:
             client = Client(
                 self.settings.twilio_account_sid,
                 self.settings.twilio_auth_token,
-                http_client=TwilioHttpClient(timeout=TIMEOUT_S),
+                http_client=_http_client(self.settings.twilio_api_url),
                 environment={},
             )
             # The client has no base-URL option; the domain attribute is the seam.
@@ -108,6 +108,23 @@ class TwilioSender:
             ) from None
         log.debug("sms %s: accepted as %s", mask(to), message.sid)
         return SendResult(sid=message.sid, status=str(message.status or "queued"))
+
+
+def _http_client(api_url: str) -> TwilioHttpClient:
+    """twilio's HTTP client, with the environment's proxy and CA settings read once.
+
+    requests otherwise reads every proxy variable of the environment on each
+    call, which cost more CPU than the rest of a send (about a millisecond
+    each, measured in a job runner).
+    """
+    http = TwilioHttpClient(timeout=TIMEOUT_S)
+    session = http.session
+    assert session is not None
+    found = session.merge_environment_settings(api_url, {}, None, None, None)
+    http.proxy = found["proxies"]
+    session.verify = found["verify"]
+    session.trust_env = False
+    return http
 
 
 def make_sender(settings: Settings) -> Sender:
