@@ -129,7 +129,7 @@ def deliver(rt: "runtime.Runtime", message_id: int) -> None:
 def _claim(rt: "runtime.Runtime", message_id: int) -> tuple[Outbox, str] | None:
     now = clock.now()
     with rt.db.session() as session:
-        claimed = session.execute(
+        message = session.scalars(
             update(Outbox)
             .where(Outbox.id == message_id, Outbox.status == "pending")
             .where(Outbox.next_attempt_at <= now)
@@ -139,11 +139,10 @@ def _claim(rt: "runtime.Runtime", message_id: int) -> tuple[Outbox, str] | None:
                 next_attempt_at=now + STALE_AFTER,
                 updated_at=now,
             )
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            .returning(Outbox)
+        ).one_or_none()
+        if message is None:
             return None
-        message = session.get(Outbox, message_id)
-        assert message is not None
         if message.kind != "alert":
             return message, message.body
         if not _alert_open(session, message.alert_id):

@@ -25,11 +25,12 @@ def gather(session: Session, primary: Outbox, now: datetime, stale: datetime) ->
     The caller has claimed ``primary``; the rows merged here are claimed in
     the same transaction, marked ``sending`` and pointed at it.
     """
-    first = _line(session, primary)
+    waiting = _waiting(session, primary, now)
+    first = _line(session, primary) if waiting else None
     if first is None:
         return primary.body
     lines, alerts, merged = [first], {primary.alert_id}, []
-    for row in _waiting(session, primary, now):
+    for row in waiting:
         if not _alert_open(session, row.alert_id):
             row.status = "cancelled"
             row.next_attempt_at = None
