@@ -130,14 +130,19 @@ def scenario(flush: bool) -> dict[str, object]:
         )
         rt = common.make_runtime(env)
         common.populate(rt, JOURNEYS, grace_s=GRACE, reminder_s=0)
-        for number in range(RUNNERS):
+        runners = [
             stack.enter_context(common.job_runner(env, f"bench-{number}"))
+            for number in range(RUNNERS)
+        ]
         began = time.monotonic()
         # Creating and scheduling takes time; the first journey is due after it.
         first_due = datetime.now(UTC) + timedelta(seconds=30 + JOURNEYS / 100)
         common.create_journeys(rt, JOURNEYS, first_due, SPREAD)
         print(f"  created {JOURNEYS} journeys in {time.monotonic() - began:.0f} s")
         alerts_from = first_due + timedelta(seconds=GRACE)
+        wait_until(first_due)
+        cpu_from = sum(common.cpu_seconds(runner.pid) for runner in runners)
+        busy_from, total_from = common.machine_busy()
         if flush:
             wait_until(alerts_from + timedelta(seconds=SPREAD / 2))
             Redis.from_url(redis.url).flushall()
@@ -148,7 +153,13 @@ def scenario(flush: bool) -> dict[str, object]:
         while datetime.now(UTC) < finish and alerts_recorded(record) < JOURNEYS:
             time.sleep(1)
         time.sleep(3)
+        cpu = sum(common.cpu_seconds(runner.pid) for runner in runners) - cpu_from
+        busy, total = common.machine_busy()
         result = analyse(rt, record)
+        result["job-runner CPU per journey ms"] = round(1000 * cpu / JOURNEYS, 1)
+        result["machine CPU busy from first due to end"] = (
+            f"{100 * (busy - busy_from) / (total - total_from):.0f}%"
+        )
         rt.db.dispose()
     return result
 
