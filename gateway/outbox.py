@@ -268,4 +268,7 @@ def _schedule_send(message_id: int, kind: str, attempt: int, at: datetime) -> No
     from gateway import jobs
 
     job_id = f"send-{message_id}-{attempt}"
-    runtime.get().schedule(jobs.send_message, at, job_id, message_id, kind)
+    urgent = kind in SAFETY_KINDS
+    runtime.get().schedule(
+        jobs.send_message, at, job_id, message_id, kind, at_front=urgent
+    )

@@ -47,12 +47,20 @@ class Runtime:
         event.listen(self.db.sessions, "after_commit", _run_after_commit)
         event.listen(self.db.sessions, "after_rollback", _forget_after_commit)
 
-    def enqueue(self, func: Callable[..., Any], job_id: str, *args: Any) -> None:
+    def enqueue(
+        self,
+        func: Callable[..., Any],
+        job_id: str,
+        *args: Any,
+        at_front: bool = False,
+    ) -> None:
         """Queue ``func(*args)`` now; Redis trouble is logged, the sweeper covers it."""
         if self.queue is None:
             return
         try:
-            self.queue.enqueue(func, *args, job_id=job_id, result_ttl=0)
+            self.queue.enqueue(
+                func, *args, job_id=job_id, result_ttl=0, at_front=at_front
+            )
         except RedisError as exc:
             log.warning("queue: could not enqueue %s: %s", job_id, exc)
 
@@ -62,12 +70,19 @@ class Runtime:
             self.senders.submit(message_id, kind)
             return
         from gateway import jobs
+        from gateway.outbox import SAFETY_KINDS
 
         job_id = f"send-{message_id}-{attempt}"
-        self.enqueue(jobs.send_message, job_id, message_id, kind)
+        urgent = kind in SAFETY_KINDS
+        self.enqueue(jobs.send_message, job_id, message_id, kind, at_front=urgent)
 
     def schedule(
-        self, func: Callable[..., Any], at: datetime, job_id: str, *args: Any
+        self,
+        func: Callable[..., Any],
+        at: datetime,
+        job_id: str,
+        *args: Any,
+        at_front: bool = False,
     ) -> None:
         """Run ``func(*args)`` at the aware instant ``at``, never before it."""
         if at.tzinfo is None:
@@ -76,7 +91,7 @@ class Runtime:
         # job would wake up to a second early and find nothing due yet.
         if at.microsecond:
             at = at.replace(microsecond=0) + timedelta(seconds=1)
-        self._enqueue_at(func, at, job_id, *args)
+        self._enqueue_at(func, at, job_id, *args, at_front=at_front)
 
     def wake(
         self,
@@ -85,30 +100,39 @@ class Runtime:
         job_id: str,
         *args: Any,
         again: bool = False,
+        urgent: bool = False,
     ) -> None:
         """Wake the engine at ``at``; the sweeper backs it up.
 
         The first call lets RQ drop the fraction of a second, so the job may
         arrive up to a second early; ``again`` is for the job that did. In a
         job runner its timer then holds the job to the instant (timers);
-        elsewhere RQ runs it at the next whole second.
+        elsewhere RQ runs it at the next whole second. An ``urgent`` job goes
+        to the front of the queue when it is due.
         """
         if at.tzinfo is None:
             raise ValueError("RQ reads naive datetimes as local time; pass aware UTC")
         if not again:
-            self._enqueue_at(func, at, job_id, *args)
+            self._enqueue_at(func, at, job_id, *args, at_front=urgent)
         elif self.timer is not None:
-            self.timer.call_at(at, func, job_id, *args)
+            self.timer.call_at(at, func, job_id, *args, at_front=urgent)
         else:
-            self.schedule(func, at, job_id, *args)
+            self.schedule(func, at, job_id, *args, at_front=urgent)
 
     def _enqueue_at(
-        self, func: Callable[..., Any], at: datetime, job_id: str, *args: Any
+        self,
+        func: Callable[..., Any],
+        at: datetime,
+        job_id: str,
+        *args: Any,
+        at_front: bool,
     ) -> None:
         if self.queue is None:
             return
         try:
-            self.queue.enqueue_at(at, func, *args, job_id=job_id, result_ttl=0)
+            self.queue.enqueue_at(
+                at, func, *args, job_id=job_id, result_ttl=0, at_front=at_front
+            )
         except RedisError as exc:
             log.warning("queue: could not schedule %s: %s", job_id, exc)
 

@@ -24,7 +24,7 @@ from gateway import clock, runtime
 
 log = logging.getLogger(__name__)
 
-_Entry = tuple[datetime, int, Callable[..., Any], str, tuple[Any, ...]]
+_Entry = tuple[datetime, int, Callable[..., Any], str, tuple[Any, ...], bool]
 
 
 class Timer:
@@ -41,14 +41,20 @@ class Timer:
         return self
 
     def call_at(
-        self, at: datetime, func: Callable[..., Any], job_id: str, *args: Any
+        self,
+        at: datetime,
+        func: Callable[..., Any],
+        job_id: str,
+        *args: Any,
+        at_front: bool = False,
     ) -> None:
         """Queue the job ``func(*args)`` under ``job_id`` at the instant ``at``."""
+        entry = (at, next(self._order), func, job_id, args, at_front)
         with self._changed:
             if self._stopping:
-                self.rt.schedule(func, at, job_id, *args)
+                self.rt.schedule(func, at, job_id, *args, at_front=at_front)
                 return
-            heapq.heappush(self._heap, (at, next(self._order), func, job_id, args))
+            heapq.heappush(self._heap, entry)
             self._changed.notify()
 
     def held(self) -> int:
@@ -61,8 +67,8 @@ class Timer:
             self._stopping = True
             self._changed.notify()
         self._thread.join()
-        for at, _, func, job_id, args in self._heap:
-            self.rt.schedule(func, at, job_id, *args)
+        for at, _, func, job_id, args, at_front in self._heap:
+            self.rt.schedule(func, at, job_id, *args, at_front=at_front)
         self._heap.clear()
 
     def _run(self) -> None:
@@ -76,5 +82,5 @@ class Timer:
                 if wait is None or wait > 0:
                     self._changed.wait(wait)
                     continue
-                _, _, func, job_id, args = heapq.heappop(self._heap)
-            self.rt.enqueue(func, job_id, *args)
+                _, _, func, job_id, args, at_front = heapq.heappop(self._heap)
+            self.rt.enqueue(func, job_id, *args, at_front=at_front)

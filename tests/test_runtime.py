@@ -7,6 +7,7 @@ from freezegun import freeze_time
 from rq import Queue
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
+from rq.scheduler import RQScheduler
 from sqlalchemy import select
 
 from gateway import jobs, runtime
@@ -119,3 +120,36 @@ def test_a_job_woken_early_in_a_job_runner_waits_in_its_timer(rt, redis, phone):
         registry.get_job_ids()
     )
     assert timer.held() == 1
+
+
+def test_alert_wake_ups_are_moved_to_the_front_of_the_queue(rt, redis):
+    past = datetime.now(UTC) - timedelta(seconds=5)
+    rt.wake(jobs.wake_journey, past, "journey-1-1", 1, 1)
+    rt.wake(jobs.wake_journey, past, "journey-2-1", 2, 1, urgent=True)
+    rt.wake(jobs.wake_journey, past, "journey-3-1", 3, 1)
+
+    queue = Queue(runtime.QUEUE, connection=redis)
+    scheduler = RQScheduler([queue], connection=redis)
+    scheduler.acquire_locks()
+    scheduler.enqueue_scheduled_jobs()
+    scheduler.release_locks()
+
+    assert queue.job_ids[0] == "journey-2-1"
+    assert sorted(queue.job_ids[1:]) == ["journey-1-1", "journey-3-1"]
+
+
+def test_only_the_wake_up_that_opens_the_alert_is_urgent(rt, redis, phone):
+    make_org(rt)
+    with freeze_time(T0) as clock:
+        phone(WORKER_PHONE).text("START 1h")
+        with rt.db.session() as session:
+            journey = session.scalars(select(Journey)).one()
+        before_due = Job.fetch(f"journey-{journey.id}-{journey.version}", redis)
+        clock.tick(timedelta(hours=1))
+        jobs.wake_journey(journey.id, journey.version)  # the overdue notice
+        with rt.db.session() as session:
+            journey = session.scalars(select(Journey)).one()
+        alert_due = Job.fetch(f"journey-{journey.id}-{journey.version}", redis)
+
+    assert not before_due.enqueue_at_front
+    assert alert_due.enqueue_at_front

@@ -52,10 +52,16 @@ def due_step(plan: list[Step], now: datetime) -> Step | None:
     return due[-1] if due else None
 
 
+def next_step(plan: list[Step], now: datetime) -> Step | None:
+    """The step the engine must wake for next, or None when done."""
+    later = [step for step in plan if step.at > now]
+    return later[0] if later else None
+
+
 def next_action_at(plan: list[Step], now: datetime) -> datetime | None:
     """When the engine must look at the journey again, or None when done."""
-    later = [step.at for step in plan if step.at > now]
-    return later[0] if later else None
+    following = next_step(plan, now)
+    return following.at if following else None
 
 
 def step_key(journey_id: int, step: Step) -> str:

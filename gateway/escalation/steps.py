@@ -26,9 +26,10 @@ def plan_journey(session: Session, journey: Journey, now: datetime) -> None:
     plan = engine.journey_plan(
         journey.started_at, journey.due_at, claims.timing_for(session, journey.org_id)
     )
-    journey.next_action_at = engine.next_action_at(plan, now)
+    following = engine.next_step(plan, now)
+    journey.next_action_at = following.at if following else None
     journey.version += 1
-    wakeups.wake_journey_later(session, journey)
+    wakeups.wake_journey_later(session, journey, urgent=_is_alert(following))
 
 
 def run_journey(
@@ -60,12 +61,15 @@ def run_journey(
         _perform(session, journey, step, now)
         metrics.count_on_commit(session, metrics.STEPS, step.name)
         done = step.name
-    journey.next_action_at = (
-        None if done == engine.ALERT else engine.next_action_at(plan, now)
-    )
+    following = None if done == engine.ALERT else engine.next_step(plan, now)
+    journey.next_action_at = following.at if following else None
     journey.version += 1
-    wakeups.wake_journey_later(session, journey)
+    wakeups.wake_journey_later(session, journey, urgent=_is_alert(following))
     return done
+
+
+def _is_alert(step: engine.Step | None) -> bool:
+    return step is not None and step.name == engine.ALERT
 
 
 def _perform(
