@@ -66,3 +66,33 @@ def test_a_step_taken_just_after_its_due_time_is_not_reported_as_caught(rt, redi
         claims = session.scalar(select(func.count()).select_from(StepClaim))
     assert claims == 1
     assert result.journeys == 0
+
+
+def test_a_backlog_is_worked_alerts_first(rt, redis, monkeypatch):
+    org = make_org(rt, bound=False, grace_s=300, reminder_s=0)
+    monkeypatch.setattr(sweeper, "BATCH", 1)
+    with freeze_time(T0):
+        start_journeys(rt, org.org_id, 2)
+    with rt.db.session() as session:
+        early, late = session.scalars(select(Journey).order_by(Journey.id)).all()
+        early.due_at = T0 + timedelta(minutes=50)
+        late.due_at = T0 + timedelta(minutes=54)
+        steps.plan_journey(session, early, T0)
+        steps.plan_journey(session, late, T0)
+    with freeze_time(T0 + timedelta(minutes=51)):
+        sweeper.sweep(rt)  # the first journey's overdue notice
+    redis.flushdb()
+
+    # Now the first journey's alert (due at 55) and the second's overdue
+    # notice (due at 54) are both waiting.
+    with freeze_time(T0 + timedelta(minutes=56)):
+        sweeper.sweep(rt)
+
+    with rt.db.session() as session:
+        keys = session.scalars(
+            select(StepClaim.step_key)
+            .where(StepClaim.journey_id.is_not(None))
+            .order_by(StepClaim.id)
+        )
+        order = [key.split(":")[2] for key in keys]
+    assert order == ["overdue", "alert", "overdue"]

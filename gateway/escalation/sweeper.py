@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, literal, select, update
 
 from gateway import clock, db, metrics, outbox, runtime
 from gateway.escalation import paging, steps
@@ -76,11 +76,17 @@ def _due_ids(
     rt: runtime.Runtime, model: type[Journey] | type[Alert], now: datetime
 ) -> list[tuple[int, datetime]]:
     live = "active" if model is Journey else "open"
+    # Journeys whose next step opens the alert go first, as their jobs do.
+    alert_first = (
+        case((Journey.next_action_at > Journey.due_at, 0), else_=1)
+        if model is Journey
+        else literal(0)
+    )
     with rt.db.session() as session:
         rows = session.execute(
             select(model.id, model.next_action_at)
             .where(model.state == live, model.next_action_at <= now)
-            .order_by(model.next_action_at)
+            .order_by(alert_first, model.next_action_at)
             .limit(BATCH)
         ).all()
         return [(row_id, due) for row_id, due in rows if due is not None]
