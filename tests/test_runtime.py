@@ -52,8 +52,8 @@ def test_a_naive_instant_is_refused(rt):
     assert "naive" in refused
 
 
-def test_a_job_woken_early_sleeps_again_under_an_id_of_its_own(rt, redis, phone):
-
+def wake_early(rt, phone) -> Journey:
+    """Start a one-hour journey and run its wake-up job five minutes in."""
     make_org(rt)
     with freeze_time(T0) as clock:
         phone(WORKER_PHONE).text("START 1h")
@@ -61,6 +61,11 @@ def test_a_job_woken_early_sleeps_again_under_an_id_of_its_own(rt, redis, phone)
             journey = session.scalars(select(Journey)).one()
         clock.tick(timedelta(minutes=5))
         jobs.wake_journey(journey.id, journey.version)
+    return journey
+
+
+def test_a_job_woken_early_sleeps_again_under_an_id_of_its_own(rt, redis, phone):
+    journey = wake_early(rt, phone)
 
     registry = ScheduledJobRegistry(runtime.QUEUE, connection=redis)
     ids = registry.get_job_ids()
@@ -68,7 +73,6 @@ def test_a_job_woken_early_sleeps_again_under_an_id_of_its_own(rt, redis, phone)
 
 
 def test_a_job_runner_holds_an_early_job_and_queues_it_at_its_instant(rt, redis):
-
     queue = Queue(runtime.QUEUE, connection=redis)
     timer = Timer(rt).start()
     at = datetime.now(UTC) + timedelta(seconds=0.4)
@@ -102,16 +106,9 @@ def test_a_stopping_timer_gives_what_it_holds_back_to_rq(rt, redis):
 
 
 def test_a_job_woken_early_in_a_job_runner_waits_in_its_timer(rt, redis, phone):
-
-    make_org(rt)
     timer = rt.timer = Timer(rt)  # not started: it only holds
     try:
-        with freeze_time(T0) as clock:
-            phone(WORKER_PHONE).text("START 1h")
-            with rt.db.session() as session:
-                journey = session.scalars(select(Journey)).one()
-            clock.tick(timedelta(minutes=5))
-            jobs.wake_journey(journey.id, journey.version)
+        journey = wake_early(rt, phone)
     finally:
         rt.timer = None
 
