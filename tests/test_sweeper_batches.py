@@ -1,12 +1,14 @@
 """One sweeper pass catches everything due, however many batches that takes."""
 
+import threading
 from datetime import timedelta
 
+import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from gateway import directory
-from gateway.escalation import steps, sweeper
+from gateway.escalation import claims, steps, sweeper
 from gateway.models import Alert, Journey, Organisation, StepClaim
 from gateway.verification.flow import bind
 from tests.helpers import T0, make_org
@@ -96,3 +98,38 @@ def test_a_backlog_is_worked_alerts_first(rt, redis, monkeypatch):
         )
         order = [key.split(":")[2] for key in keys]
     assert order == ["overdue", "alert", "overdue"]
+
+
+def test_a_sweeper_passes_over_a_journey_another_is_working_on(rt, redis, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: there is no lock to skip")
+    org = make_org(rt, bound=False, grace_s=600, reminder_s=0)
+    with freeze_time(T0):
+        start_journeys(rt, org.org_id, 2)
+    redis.flushdb()
+    with rt.db.session() as session:
+        busy, free = session.scalars(select(Journey.id).order_by(Journey.id)).all()
+    holder = rt.db.sessions()
+    holder.begin()
+    claims.lock(holder, Journey, busy)  # another runner mid-step
+    results = []
+    try:
+        with freeze_time(T0 + timedelta(minutes=71)):
+            sweeping = threading.Thread(
+                target=lambda: results.append(sweeper.sweep(rt))
+            )
+            sweeping.start()
+            sweeping.join(20)
+            assert not sweeping.is_alive(), "the sweeper waited for the lock"
+    finally:
+        holder.rollback()
+        holder.close()
+
+    with rt.db.session() as session:
+        claimed = session.scalars(
+            select(StepClaim.journey_id)
+            .where(StepClaim.journey_id.is_not(None))
+            .distinct()
+        ).all()
+    assert claimed == [free]
+    assert results[0].journeys == 1

@@ -13,17 +13,21 @@ from gateway.models import Alert, Journey, StepClaim
 Row = TypeVar("Row", Journey, Alert)
 
 
-def lock(session: Session, model: type[Row], row_id: int) -> Row | None:
+def lock(
+    session: Session, model: type[Row], row_id: int, *, skip_locked: bool = False
+) -> Row | None:
     """The row locked for update and re-read from the database.
 
     ``populate_existing`` matters: a row already loaded in this session
     would otherwise keep the values read before the lock was granted, and a
-    decision taken on them could undo a concurrent ACK or ARRIVED.
+    decision taken on them could undo a concurrent ACK or ARRIVED. With
+    ``skip_locked`` a row another transaction holds is None, not a wait
+    (PostgreSQL; SQLite has one writer at a time anyway).
     """
     return session.scalars(
         select(model)
         .where(model.id == row_id)
-        .with_for_update()
+        .with_for_update(skip_locked=skip_locked)
         .execution_options(populate_existing=True)
     ).one_or_none()
 

@@ -59,7 +59,7 @@ def run_alert(session: Session, alert_id: int, version: int | None, by: str) -> 
     version it was scheduled for and does nothing once the row moved on.
     """
     now = clock.now()
-    alert = claims.lock(session, Alert, alert_id)
+    alert = claims.lock(session, Alert, alert_id, skip_locked=by == "sweeper")
     if alert is None or alert.state != "open" or alert.next_action_at is None:
         return False
     if version is not None and alert.version != version:

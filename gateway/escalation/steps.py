@@ -41,7 +41,9 @@ def run_journey(
     version it was scheduled for and does nothing once the row moved on.
     """
     now = clock.now()
-    journey = claims.lock(session, Journey, journey_id)
+    # Sweepers in several runners walk the same list of due journeys: each
+    # passes over the ones another is working on instead of queueing behind.
+    journey = claims.lock(session, Journey, journey_id, skip_locked=by == "sweeper")
     if journey is None or journey.state != "active" or journey.next_action_at is None:
         return None
     if version is not None and journey.version != version:
