@@ -17,7 +17,7 @@ from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from gateway import config
+from gateway import clock, config
 from gateway.db import Database
 from gateway.sms import Sender, make_sender
 
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUEUE = "gateway"
+# The longest a job runner's timer holds a wake-up; later ones go to RQ.
+HOLD_AT_MOST = timedelta(seconds=5)
 _current: "Runtime | None" = None
 
 
@@ -114,7 +116,7 @@ class Runtime:
             raise ValueError("RQ reads naive datetimes as local time; pass aware UTC")
         if not again:
             self._enqueue_at(func, at, job_id, *args, at_front=urgent)
-        elif self.timer is not None:
+        elif self.timer is not None and at - clock.now() <= HOLD_AT_MOST:
             self.timer.call_at(at, func, job_id, *args, at_front=urgent)
         else:
             self.schedule(func, at, job_id, *args, at_front=urgent)

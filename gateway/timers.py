@@ -7,9 +7,10 @@ after, up to two seconds late. The engine takes the early road: a job that
 arrives too soon is handed to the runner's timer, which puts it on the
 queue at the exact instant.
 
-The timer holds only what is due within a second or so. When the runner
-stops, whatever it still holds goes back to RQ's schedule; if the runner
-dies, the sweeper performs those steps on its next pass.
+The timer holds only what is due within a few seconds (the runtime sends
+anything later to RQ). When the runner stops, whatever it still holds goes
+back to RQ's schedule; if the runner dies, the sweeper performs those steps
+on its next pass.
 """
 
 import heapq
@@ -66,7 +67,8 @@ class Timer:
         with self._changed:
             self._stopping = True
             self._changed.notify()
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join(5.0)
         for at, _, func, job_id, args, at_front in self._heap:
             self.rt.schedule(func, at, job_id, *args, at_front=at_front)
         self._heap.clear()
@@ -83,4 +85,8 @@ class Timer:
                     self._changed.wait(wait)
                     continue
                 _, _, func, job_id, args, at_front = heapq.heappop(self._heap)
-            self.rt.enqueue(func, job_id, *args, at_front=at_front)
+            try:
+                self.rt.enqueue(func, job_id, *args, at_front=at_front)
+            except Exception:
+                # The step is still due in the database: the sweeper has it.
+                log.exception("timer: could not queue %s", job_id)

@@ -10,7 +10,8 @@ from rq.registry import ScheduledJobRegistry
 from rq.scheduler import RQScheduler
 from sqlalchemy import select
 
-from gateway import jobs, runtime
+from gateway import directory, jobs, runtime
+from gateway.escalation import steps
 from gateway.models import Journey
 from gateway.timers import Timer
 from tests.helpers import T0, WORKER_PHONE, make_org
@@ -69,7 +70,9 @@ def test_a_job_woken_early_sleeps_again_under_an_id_of_its_own(rt, redis, phone)
 
     registry = ScheduledJobRegistry(runtime.QUEUE, connection=redis)
     ids = registry.get_job_ids()
-    assert f"journey-{journey.id}-{journey.version}-again" in ids
+    assert [
+        i for i in ids if i.startswith(f"journey-{journey.id}-{journey.version}-again-")
+    ]
 
 
 def test_a_job_runner_holds_an_early_job_and_queues_it_at_its_instant(rt, redis):
@@ -105,18 +108,16 @@ def test_a_stopping_timer_gives_what_it_holds_back_to_rq(rt, redis):
     assert timer.held() == 0
 
 
-def test_a_job_woken_early_in_a_job_runner_waits_in_its_timer(rt, redis, phone):
+def test_a_runners_timer_holds_only_what_is_due_within_seconds(rt, redis, phone):
     timer = rt.timer = Timer(rt)  # not started: it only holds
     try:
-        journey = wake_early(rt, phone)
+        wake_early(rt, phone)  # 55 minutes before its instant
     finally:
         rt.timer = None
 
     registry = ScheduledJobRegistry(runtime.QUEUE, connection=redis)
-    assert f"journey-{journey.id}-{journey.version}-again" not in (
-        registry.get_job_ids()
-    )
-    assert timer.held() == 1
+    assert timer.held() == 0
+    assert [i for i in registry.get_job_ids() if "-again-" in i]
 
 
 def test_alert_wake_ups_are_moved_to_the_front_of_the_queue(rt, redis):
@@ -150,3 +151,57 @@ def test_only_the_wake_up_that_opens_the_alert_is_urgent(rt, redis, phone):
 
     assert not before_due.enqueue_at_front
     assert alert_due.enqueue_at_front
+
+
+def overdue_then(rt, phone, after_overdue: timedelta, by: str = "job") -> Journey:
+    """START 1h, the overdue notice at the due time, then a wake-up for the
+    alert ``after_overdue`` later, by a job or the sweeper."""
+    org = make_org(rt)
+    with rt.db.session() as session:
+        grace = timedelta(seconds=directory.policy_for(session, org.org_id).grace_s)
+    with freeze_time(T0) as clock:
+        phone(WORKER_PHONE).text("START 1h")
+        clock.tick(timedelta(hours=1))
+        journey = journey_row(rt)
+        jobs.wake_journey(journey.id, journey.version)  # the overdue notice
+        journey = journey_row(rt)
+        clock.tick(grace + after_overdue)
+        with rt.db.session() as session:
+            version = journey.version if by == "job" else None
+            steps.run_journey(session, journey.id, version, by=by)
+    return journey
+
+
+def journey_row(rt) -> Journey:
+    with rt.db.session() as session:
+        return session.scalars(select(Journey)).one()
+
+
+def test_an_alert_wake_up_that_came_early_keeps_its_place_at_the_front(
+    rt, redis, phone
+):
+    timer = rt.timer = Timer(rt)  # not started: it only holds
+    try:
+        overdue_then(rt, phone, timedelta(seconds=-0.5))
+    finally:
+        rt.timer = None
+    assert timer.held() == 1
+
+    timer.stop()  # gives it back to RQ, flags and all
+
+    registry = ScheduledJobRegistry(runtime.QUEUE, connection=redis)
+    again = [i for i in registry.get_job_ids() if "-again-" in i]
+    assert len(again) == 1
+    assert Job.fetch(again[0], connection=redis).enqueue_at_front
+
+
+def test_a_sweeper_that_finds_a_row_moved_on_schedules_nothing(rt, redis, phone):
+    timer = rt.timer = Timer(rt)
+    try:
+        overdue_then(rt, phone, timedelta(seconds=-0.5), by="sweeper")
+    finally:
+        rt.timer = None
+
+    registry = ScheduledJobRegistry(runtime.QUEUE, connection=redis)
+    assert timer.held() == 0
+    assert not [i for i in registry.get_job_ids() if "-again" in i]

@@ -58,12 +58,6 @@ def next_step(plan: list[Step], now: datetime) -> Step | None:
     return later[0] if later else None
 
 
-def next_action_at(plan: list[Step], now: datetime) -> datetime | None:
-    """When the engine must look at the journey again, or None when done."""
-    following = next_step(plan, now)
-    return following.at if following else None
-
-
 def step_key(journey_id: int, step: Step) -> str:
     """Unique per journey, step and deadline, so an extended journey starts afresh."""
     return f"journey:{journey_id}:{step.name}:{int(step.at.timestamp())}"

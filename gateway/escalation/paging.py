@@ -65,8 +65,11 @@ def run_alert(session: Session, alert_id: int, version: int | None, by: str) -> 
     if version is not None and alert.version != version:
         return False
     if alert.next_action_at > now:
-        # RQ woke us up to a second early (timers): wait for the instant.
-        wakeups.wake_alert_later(session, alert, early=True)
+        # A job may arrive up to a second early (timers): it waits for the
+        # instant. A sweeper that finds the row moved on since it listed it
+        # leaves it: whoever moved it has scheduled its next wake-up.
+        if version is not None:
+            wakeups.wake_alert_later(session, alert, early=True)
         return False
     return page_next_round(session, alert, by, now)
 

@@ -29,7 +29,7 @@ def plan_journey(session: Session, journey: Journey, now: datetime) -> None:
     following = engine.next_step(plan, now)
     journey.next_action_at = following.at if following else None
     journey.version += 1
-    wakeups.wake_journey_later(session, journey, urgent=_is_alert(following))
+    wakeups.wake_journey_later(session, journey, urgent=_opens_alert(plan, following))
 
 
 def run_journey(
@@ -48,14 +48,18 @@ def run_journey(
         return None
     if version is not None and journey.version != version:
         return None
-    if journey.next_action_at > now:
-        # RQ woke us up to a second early (timers): wait for the instant.
-        wakeups.wake_journey_later(session, journey, early=True)
-        return None
-
     plan = engine.journey_plan(
         journey.started_at, journey.due_at, claims.timing_for(session, journey.org_id)
     )
+    if journey.next_action_at > now:
+        # A job may arrive up to a second early (timers): it waits for the
+        # instant. A sweeper that finds the row moved on since it listed it
+        # leaves it: whoever moved it has scheduled its next wake-up.
+        if version is not None:
+            urgent = _opens_alert(plan, engine.next_step(plan, now))
+            wakeups.wake_journey_later(session, journey, early=True, urgent=urgent)
+        return None
+
     step = engine.due_step(plan, now)
     done = None
     key = engine.step_key(journey.id, step) if step else ""
@@ -66,12 +70,17 @@ def run_journey(
     following = None if done == engine.ALERT else engine.next_step(plan, now)
     journey.next_action_at = following.at if following else None
     journey.version += 1
-    wakeups.wake_journey_later(session, journey, urgent=_is_alert(following))
+    wakeups.wake_journey_later(session, journey, urgent=_opens_alert(plan, following))
     return done
 
 
-def _is_alert(step: engine.Step | None) -> bool:
-    return step is not None and step.name == engine.ALERT
+def _opens_alert(plan: list[engine.Step], step: engine.Step | None) -> bool:
+    """True if waking for ``step`` opens the alert (with no grace, the alert
+    falls at the same instant as the overdue notice and replaces it)."""
+    if step is None:
+        return False
+    due = engine.due_step(plan, step.at)
+    return due is not None and due.name == engine.ALERT
 
 
 def _perform(

@@ -7,6 +7,7 @@ or page an alert go to the front of the queue: when thousands of steps fall
 due at once, alerts are not kept waiting behind reminders.
 """
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -44,7 +45,10 @@ def _schedule(
     from gateway import jobs
 
     func = jobs.wake_journey if kind == "journey" else jobs.wake_alert
-    # A job that woke too soon is still running under the plain id, and RQ
-    # deletes that job when it ends: the second call needs an id of its own.
-    job_id = f"{kind}-{row_id}-{version}" + ("-again" if early else "")
+    job_id = f"{kind}-{row_id}-{version}"
+    if early:
+        # The job that woke too soon is still running, and RQ deletes it by
+        # id when it ends: the second call needs an id of its own, and one
+        # that a third (hosts' clocks disagreeing) would not share.
+        job_id += f"-again-{secrets.token_hex(4)}"
     runtime.get().wake(func, at, job_id, row_id, version, again=early, urgent=urgent)
