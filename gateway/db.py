@@ -71,7 +71,7 @@ def _engine(url: str, connections: int) -> Engine:
         return create_engine(url, pool_pre_ping=True, pool_size=connections)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    engine = create_engine(url, pool_size=connections, connect_args={"timeout": 30})
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine

@@ -57,9 +57,9 @@ class JobRunner(SimpleWorker):
         finally:
             if sweeper is not None:
                 sweeper.stop()
+            # Both stay in place once stopped: a late call from another
+            # thread goes to RQ or stays pending for the sweeper instead.
             if rt.timer is not None:
                 rt.timer.stop()
-                rt.timer = None
             if rt.senders is not None:
                 rt.senders.stop()
-                rt.senders = None

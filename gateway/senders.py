@@ -4,19 +4,21 @@ A Twilio API call takes a few hundred milliseconds, so one call at a time
 sends a handful of messages a second: far too few when many journeys fall
 due together. Each job runner therefore keeps a small pool of threads that
 hand messages to Twilio side by side. A message queued in the job runner
-(an escalation step, a retry, the sweeper) goes straight to the pool; one
-queued by the web process arrives through an RQ job that only passes it on.
+(by an escalation step or the sweeper) goes straight to the pool; one queued
+by the web process, and a retry after a back-off, arrive through an RQ job
+that only passes the id on.
 
 The pool holds message ids and nothing else. A row stays ``pending`` until a
 sender claims it, so ids still waiting here when the runner stops or dies
 are not lost: the sweeper of any runner sends them. Alerts and all-clears
-are taken before reminders and replies.
+are taken before reminders and notices.
 """
 
 import itertools
 import logging
 import queue
 import threading
+import time
 
 from gateway import outbox, runtime
 
@@ -66,8 +68,9 @@ class SenderPool:
             left = len(self._waiting)
         for _ in self._threads:
             self._queue.put((_STOP, next(self._order), 0))
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout)
+            thread.join(max(deadline - time.monotonic(), 0))
         if left:
             log.info("senders: stopped with %s messages left for the sweeper", left)
 

@@ -162,5 +162,8 @@ class SweeperThread(threading.Thread):
                 log.exception("sweeper: pass failed; trying again next interval")
             self.stopping.wait(self.interval)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the pass under way, waiting for it at most ``timeout`` s."""
         self.stopping.set()
+        if self.is_alive():
+            self.join(timeout)
