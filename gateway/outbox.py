@@ -3,7 +3,8 @@
 Safety messages (alerts, all-clears) are sent at least once: a send that
 failed in a way that may pass, or whose runner died mid-send, is tried
 again, and a duplicate is the accepted price. Everything else is sent at
-most once: a failure is recorded and not repeated.
+most once: a failure is recorded and repeated only when Twilio certainly
+did not take the message.
 """
 
 import logging
@@ -26,6 +27,9 @@ MAX_BACKOFF = timedelta(minutes=5)
 # About half an hour of retries; then the page counts as failed, which pages
 # the next level.
 MAX_ATTEMPTS = 10
+# Anything else goes again only when Twilio certainly did not take it (a
+# 429, no connection), and not for long: a late reminder helps nobody.
+OTHER_ATTEMPTS = 3
 # Marks an error after which Twilio may still have taken the message.
 MAYBE_SENT = "maybe sent"
 
@@ -212,10 +216,11 @@ def _record_failure(rt: "runtime.Runtime", message: Outbox, exc: SendError) -> N
             log.info("outbox %s: sent, though the response was lost", message.id)
             _finish_adopted(rows, now)
             return
+        safety = message.kind in SAFETY_KINDS
         retry = (
             exc.retryable
-            and message.kind in SAFETY_KINDS
-            and primary.attempts < MAX_ATTEMPTS
+            and (safety or exc.unsent)
+            and primary.attempts < (MAX_ATTEMPTS if safety else OTHER_ATTEMPTS)
         )
         for row in rows:
             _note_error(row, exc, now)

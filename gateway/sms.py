@@ -40,12 +40,16 @@ class SendError(Exception):
         code: int | None,
         retryable: bool,
         maybe_sent: bool = False,
+        unsent: bool = False,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.retryable = retryable
         # The request may have reached Twilio before the failure (a timeout).
         self.maybe_sent = maybe_sent
+        # Certainly not sent (too many calls at once, or no connection), so
+        # even a message sent at most once may try again.
+        self.unsent = unsent
 
 
 class Sender(Protocol):
@@ -97,11 +101,16 @@ class TwilioSender:
         except TwilioRestException as exc:
             retryable = exc.status == 429 or exc.status >= 500
             raise SendError(
-                f"twilio {exc.status}", code=exc.code, retryable=retryable
+                f"twilio {exc.status}",
+                code=exc.code,
+                retryable=retryable,
+                unsent=exc.status == 429,
             ) from None
         except requests.ConnectTimeout as exc:
             # No connection, so no request: nothing was sent.
-            raise SendError(type(exc).__name__, code=None, retryable=True) from None
+            raise SendError(
+                type(exc).__name__, code=None, retryable=True, unsent=True
+            ) from None
         except requests.RequestException as exc:
             raise SendError(
                 type(exc).__name__, code=None, retryable=True, maybe_sent=True

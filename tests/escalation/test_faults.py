@@ -21,7 +21,7 @@ from gateway.escalation import claims, sweeper
 from gateway.models import AuditEvent, Contact, Journey, OptOut, Outbox
 from tests.escalation.fixtures import claims as step_keys
 from tests.escalation.fixtures import due_journey
-from tests.helpers import ALEX, SAM, make_org
+from tests.helpers import ALEX, SAM, WORKER_PHONE, make_org
 from tests.support.fake_twilio import FakeTwilio
 
 
@@ -85,6 +85,41 @@ def test_twilio_500_and_429_are_retried_with_backoff(live, twilio):
     with rt.db.session() as session:
         row = session.scalars(select(Outbox).where(Outbox.to_phone == SAM)).one()
     assert (row.status, row.attempts) == ("queued", 3)
+
+
+def overdue_notices_after(rt, twilio, status):
+    """The overdue notice refused once with ``status``, then sweeps past its
+    back-off; returns how many reached Twilio and the row's state."""
+    org = make_org(rt, grace_s=600)
+    due_journey(rt, org.org_id, org.worker_id, timedelta(seconds=1))
+    twilio.fail_next(1, status)
+    with freeze_time(clock.now() + timedelta(seconds=2)) as frozen:
+        sweeper.sweep(rt)
+        frozen.tick(timedelta(seconds=6))
+        sweeper.sweep(rt)
+    with rt.db.session() as session:
+        row = session.scalars(
+            select(Outbox).where(Outbox.to_phone == WORKER_PHONE)
+        ).one()
+    return accepted(twilio)[WORKER_PHONE], (row.kind, row.status, row.attempts)
+
+
+def test_a_notice_twilio_refused_with_429_goes_again(live, twilio):
+    rt, _ = live
+
+    sent, row = overdue_notices_after(rt, twilio, 429)
+
+    assert sent == 1
+    assert row == ("overdue", "queued", 2)
+
+
+def test_a_notice_that_failed_with_500_is_not_sent_twice(live, twilio):
+    rt, _ = live
+
+    sent, row = overdue_notices_after(rt, twilio, 500)
+
+    assert sent == 0
+    assert row == ("overdue", "failed", 1)
 
 
 def test_a_timed_out_send_that_twilio_took_is_not_sent_again(live, twilio):
