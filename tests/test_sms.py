@@ -56,6 +56,14 @@ def proxy() -> Iterator[Proxy]:
     server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def no_proxy_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts from an environment without proxy variables."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
 @pytest.fixture
 def twilio() -> Iterator[FakeTwilio]:
     with FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN) as fake:
@@ -78,8 +86,6 @@ def test_sends_go_through_the_proxy_the_environment_names(
     twilio, proxy, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("HTTP_PROXY", proxy.url)
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
 
     result = sender(twilio, tmp_path).send("+61491570156", "Hello", None)
 
@@ -107,7 +113,6 @@ def test_the_environment_is_read_when_the_client_is_built_not_per_send(
 
     monkeypatch.setenv("HTTP_PROXY", proxy.url)
     monkeypatch.delenv("NO_PROXY")
-    monkeypatch.delenv("no_proxy", raising=False)
     direct.send("+61491570156", "second", None)
 
     assert proxy.carried == []
