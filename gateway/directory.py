@@ -44,9 +44,11 @@ class DirectoryError(ValueError):
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a folder of the zone database ("Australia") or a name too
+        # long for the file system.
         raise DirectoryError(
-            f"Unknown time zone {name!r}, e.g. Australia/Perth"
+            f"Unknown time zone {name[:40]!r}, e.g. Australia/Perth"
         ) from None
 
 

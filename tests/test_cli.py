@@ -50,8 +50,9 @@ def test_org_create_prints_the_new_id(cli):
     assert result.output.strip().isdigit()
 
 
-def test_org_create_refuses_an_unknown_time_zone(cli):
-    result = cli("org", "create", "X", "--timezone", "Mars/Olympus", "--region", "AU")
+@pytest.mark.parametrize("timezone", ["Mars/Olympus", "Australia", "z" * 300])
+def test_org_create_refuses_an_unknown_time_zone(cli, timezone):
+    result = cli("org", "create", "X", "--timezone", timezone, "--region", "AU")
 
     assert result.exit_code == 2
     assert "Unknown time zone" in result.output

@@ -167,11 +167,14 @@ def test_missing_or_long_names_are_refused(
     assert len(_workers(rt, world.org_id)) == 1
 
 
-def test_unknown_time_zone_is_refused(as_role: Any, world: World) -> None:
+@pytest.mark.parametrize("timezone", ["Mars/Base", "Australia", "America", "a" * 300])
+def test_unknown_time_zone_is_refused(
+    as_role: Any, world: World, timezone: str
+) -> None:
     browser: Browser = as_role("admin")
 
     response = browser.post(
-        "/admin/workers/new", {"first": "Ann", "last": "Lee", "timezone": "Mars/Base"}
+        "/admin/workers/new", {"first": "Ann", "last": "Lee", "timezone": timezone}
     )
 
     assert response.status_code == 400
