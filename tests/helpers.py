@@ -1,7 +1,8 @@
 """Shared arrangements: an organisation with a bound worker and contacts."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from rq import Queue
 from rq.worker import SimpleWorker
@@ -54,6 +55,15 @@ def run_jobs(rt: runtime.Runtime) -> None:
     assert rt.redis is not None
     queue = Queue(runtime.QUEUE, connection=rt.redis)
     SimpleWorker([queue], connection=rt.redis).work(burst=True, with_scheduler=True)
+
+
+def silent_until_alerted(rt: runtime.Runtime, worker: Any, clock: Any) -> None:
+    """``worker`` starts a one-hour journey and says nothing for 76 minutes,
+    past the due time and the 15-minute grace; the due jobs then run, so the
+    overdue alert has gone to level 1."""
+    worker.text("START 1h")
+    clock.tick(timedelta(minutes=76))
+    run_jobs(rt)
 
 
 def worker_of(rt: runtime.Runtime, worker_id: int) -> Worker:

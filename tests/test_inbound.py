@@ -10,7 +10,15 @@ from sqlalchemy import select
 from gateway import directory
 from gateway.inbound import STRANGER_REPLY
 from gateway.models import Alert, AuditEvent, Journey, Outbox, Worker
-from tests.helpers import ALEX, SAM, T0, WORKER_PHONE, make_org, run_jobs
+from tests.helpers import (
+    ALEX,
+    SAM,
+    T0,
+    WORKER_PHONE,
+    make_org,
+    run_jobs,
+    silent_until_alerted,
+)
 
 STRANGER = "+61491570300"
 SORRY = "Sorry, I did not understand that. Text HELP for commands."
@@ -94,9 +102,7 @@ def test_an_opted_out_contact_is_skipped_for_the_next_level(rt, phone):
 
     with freeze_time(T0) as clock:
         phone(SAM).text("STOP")
-        jane.text("START 1h")
-        clock.tick(timedelta(minutes=76))
-        run_jobs(rt)
+        silent_until_alerted(rt, jane, clock)
 
     assert pages(rt, SAM) == []
     assert pages(rt, ALEX) == ["alert"]
@@ -251,9 +257,7 @@ def test_a_deactivated_worker_is_treated_as_a_stranger(rt, phone):
 def _alert_for_sam(rt, phone):
     jane = phone(WORKER_PHONE)
     with freeze_time(T0) as clock:
-        jane.text("START 1h")
-        clock.tick(timedelta(minutes=76))
-        run_jobs(rt)
+        silent_until_alerted(rt, jane, clock)
     with rt.db.session() as session:
         return session.scalars(select(Alert.id)).one()
 

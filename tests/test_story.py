@@ -7,7 +7,14 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from gateway.models import Outbox
-from tests.helpers import SAM, T0, WORKER_PHONE, make_org, run_jobs
+from tests.helpers import (
+    SAM,
+    T0,
+    WORKER_PHONE,
+    make_org,
+    run_jobs,
+    silent_until_alerted,
+)
 
 
 def sent_to(rt, number, kind=None):
@@ -59,9 +66,7 @@ def test_arrived_after_the_alert_sends_the_all_clear(rt, phone):
     jane = phone(WORKER_PHONE)
 
     with freeze_time(T0) as clock:
-        jane.text("START 1h")
-        clock.tick(timedelta(minutes=76))
-        run_jobs(rt)
+        silent_until_alerted(rt, jane, clock)
         reply = jane.text("ARRIVED")
         run_jobs(rt)
 
@@ -75,9 +80,7 @@ def test_the_all_clear_carries_the_workers_own_words(rt, phone):
     jane = phone(WORKER_PHONE)
 
     with freeze_time(T0) as clock:
-        jane.text("START 1h")
-        clock.tick(timedelta(minutes=76))
-        run_jobs(rt)
+        silent_until_alerted(rt, jane, clock)
         jane.text("ARRIVED at camp, flat tyre")
         run_jobs(rt)
 
@@ -92,9 +95,7 @@ def test_news_of_an_injury_does_not_stand_the_alert_down(rt, phone, text):
     jane = phone(WORKER_PHONE)
 
     with freeze_time(T0) as clock:
-        jane.text("START 1h")
-        clock.tick(timedelta(minutes=76))
-        run_jobs(rt)
+        silent_until_alerted(rt, jane, clock)
         jane.text(text)
         run_jobs(rt)
 

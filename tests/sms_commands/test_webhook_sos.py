@@ -1,12 +1,18 @@
 """SOS and the worker's words while an alert is open."""
 
-from datetime import timedelta
-
 from freezegun import freeze_time
 from sqlalchemy import select
 
 from gateway.models import Alert, Journey, Outbox
-from tests.helpers import ALEX, SAM, T0, WORKER_PHONE, make_org, run_jobs
+from tests.helpers import (
+    ALEX,
+    SAM,
+    T0,
+    WORKER_PHONE,
+    make_org,
+    run_jobs,
+    silent_until_alerted,
+)
 
 
 def sent(rt, number, kind):
@@ -52,9 +58,7 @@ def test_other_words_during_an_alert_reach_the_contacts(rt, phone):
     jane = phone(WORKER_PHONE)
 
     with freeze_time(T0) as clock:
-        jane.text("START 1h")
-        clock.tick(timedelta(minutes=76))
-        run_jobs(rt)
+        silent_until_alerted(rt, jane, clock)
         reply = jane.text("bogged at Coonarie creek, not hurt")
 
     assert reply == "Sent to the 1 contact alerted. Reply ARRIVED when safe."
@@ -68,9 +72,7 @@ def test_arrived_stands_down_an_sos_beside_an_overdue_alert(rt, phone):
     jane = phone(WORKER_PHONE)
 
     with freeze_time(T0) as clock:
-        jane.text("START 1h")
-        clock.tick(timedelta(minutes=76))
-        run_jobs(rt)
+        silent_until_alerted(rt, jane, clock)
         jane.text("SOS")
         reply = jane.text("ARRIVED")
 
@@ -85,9 +87,7 @@ def test_status_during_an_alert_says_contacts_were_alerted(rt, phone):
     jane = phone(WORKER_PHONE)
 
     with freeze_time(T0) as clock:
-        jane.text("START 1h")
-        clock.tick(timedelta(minutes=76))
-        run_jobs(rt)
+        silent_until_alerted(rt, jane, clock)
         reply = jane.text("STATUS")
 
     assert reply == (
@@ -101,9 +101,7 @@ def test_extend_during_an_alert_stands_it_down(rt, phone):
     jane = phone(WORKER_PHONE)
 
     with freeze_time(T0) as clock:
-        jane.text("START 1h")
-        clock.tick(timedelta(minutes=76))
-        run_jobs(rt)
+        silent_until_alerted(rt, jane, clock)
         reply = jane.text("EXTEND 1h")
 
     assert reply == (
