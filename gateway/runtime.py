@@ -87,8 +87,6 @@ class Runtime:
         at_front: bool = False,
     ) -> None:
         """Run ``func(*args)`` at the aware instant ``at``, never before it."""
-        if at.tzinfo is None:
-            raise ValueError("RQ reads naive datetimes as local time; pass aware UTC")
         # RQ scores scheduled jobs in whole seconds, dropping the fraction, so a
         # job would wake up to a second early and find nothing due yet.
         if at.microsecond:
@@ -112,11 +110,9 @@ class Runtime:
         elsewhere RQ runs it at the next whole second. An ``urgent`` job goes
         to the front of the queue when it is due.
         """
-        if at.tzinfo is None:
-            raise ValueError("RQ reads naive datetimes as local time; pass aware UTC")
         if not again:
             self._enqueue_at(func, at, job_id, *args, at_front=urgent)
-        elif self.timer is not None and at - clock.now() <= HOLD_AT_MOST:
+        elif self.timer is not None and _aware(at) - clock.now() <= HOLD_AT_MOST:
             self.timer.call_at(at, func, job_id, *args, at_front=urgent)
         else:
             self.schedule(func, at, job_id, *args, at_front=urgent)
@@ -129,6 +125,7 @@ class Runtime:
         *args: Any,
         at_front: bool,
     ) -> None:
+        _aware(at)
         if self.queue is None:
             return
         try:
@@ -137,6 +134,12 @@ class Runtime:
             )
         except RedisError as exc:
             log.warning("queue: could not schedule %s: %s", job_id, exc)
+
+
+def _aware(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError("RQ reads naive datetimes as local time; pass aware UTC")
+    return at
 
 
 def after_commit(session: Session, action: Callable[[], None]) -> None:
