@@ -56,17 +56,7 @@ def close_alert(
     body = messages.all_clear(
         ref=alert.id, worker=worker.full_name, reason=why, note=note
     )
-    for phone, contact_id in reached:
-        outbox.queue(
-            session,
-            to=phone,
-            body=body,
-            kind="all_clear",
-            org_id=alert.org_id,
-            alert_id=alert.id,
-            contact_id=contact_id,
-            worker_id=alert.worker_id,
-        )
+    _tell(session, alert, reached, body, "all_clear")
     log.info("alert %s: closed (%s), %s told", alert.id, reason, len(reached))
     return len(reached)
 
@@ -132,15 +122,26 @@ def take(
     # Pages not yet handed to the carrier would only add noise now.
     cancel_waiting_pages(session, alert.id, now)
     body = messages.taken(ref=alert.id, worker=worker.full_name, contact=taker)
-    for phone, contact_id in paged_phones(session, alert.id):
-        if phone != skip_phone:
-            outbox.queue(
-                session,
-                to=phone,
-                body=body,
-                kind="notice",
-                org_id=alert.org_id,
-                alert_id=alert.id,
-                contact_id=contact_id,
-                worker_id=worker.id,
-            )
+    others = [each for each in paged_phones(session, alert.id) if each[0] != skip_phone]
+    _tell(session, alert, others, body, "notice")
+
+
+def _tell(
+    session: Session,
+    alert: Alert,
+    phones: list[tuple[str, int | None]],
+    body: str,
+    kind: str,
+) -> None:
+    """Queue ``body`` about ``alert`` to each (phone, contact id)."""
+    for phone, contact_id in phones:
+        outbox.queue(
+            session,
+            to=phone,
+            body=body,
+            kind=kind,
+            org_id=alert.org_id,
+            alert_id=alert.id,
+            contact_id=contact_id,
+            worker_id=alert.worker_id,
+        )
