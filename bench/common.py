@@ -64,7 +64,10 @@ def redis_server() -> Iterator[EmbeddedRedis]:
 def environ(
     database_url: str, redis_url: str, port: int, **extra: str
 ) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
+    # A developer's own Twilio or GATEWAY_DEV settings must not leak in.
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "GATEWAY_"))
+    }
     env.update(
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
