@@ -1,6 +1,7 @@
 """Organisations, workers and contacts: the registry the admin page and CLI share."""
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+import functools
+from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -41,15 +42,22 @@ class DirectoryError(ValueError):
     """Input the registry cannot accept; the message is for the person typing."""
 
 
+@functools.cache
+def zone_names() -> frozenset[str]:
+    """The time zones a worker or organisation may have: the IANA names, not
+    this host's "localtime" (whatever the server is set to) or "Factory".
+
+    Checking names against this list, rather than asking ZoneInfo to load
+    them, also refuses folders ("Australia"), paths and files that exist
+    only on this machine ("posixrules", "right/UTC").
+    """
+    return frozenset(available_timezones() - {"localtime", "Factory"})
+
+
 def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        # OSError: a folder of the zone database ("Australia") or a name too
-        # long for the file system.
-        raise DirectoryError(
-            f"Unknown time zone {name[:40]!r}, e.g. Australia/Perth"
-        ) from None
+    if name not in zone_names():
+        raise DirectoryError(f"Unknown time zone {name[:40]!r}, e.g. Australia/Perth")
+    return ZoneInfo(name)
 
 
 def create_org(session: Session, name: str, timezone: str, region: str) -> Organisation:

@@ -50,7 +50,9 @@ def test_org_create_prints_the_new_id(cli):
     assert result.output.strip().isdigit()
 
 
-@pytest.mark.parametrize("timezone", ["Mars/Olympus", "Australia", "z" * 300])
+@pytest.mark.parametrize(
+    "timezone", ["Mars/Olympus", "Australia", "z" * 300, "localtime"]
+)
 def test_org_create_refuses_an_unknown_time_zone(cli, timezone):
     result = cli("org", "create", "X", "--timezone", timezone, "--region", "AU")
 

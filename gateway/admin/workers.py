@@ -1,7 +1,5 @@
 """Field workers: register, edit, change number, new code, deactivate."""
 
-from zoneinfo import available_timezones
-
 from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +14,7 @@ from gateway.sms_commands.when import format_local
 from gateway.verification import codes
 
 bp = Blueprint("workers", __name__, url_prefix="/workers")
-ZONES = sorted(available_timezones())
+ZONES = sorted(directory.zone_names())
 NAME_FIELDS = ("first", "last", "timezone")
 Page = str | tuple[str, int] | Response
 

@@ -167,7 +167,18 @@ def test_missing_or_long_names_are_refused(
     assert len(_workers(rt, world.org_id)) == 1
 
 
-@pytest.mark.parametrize("timezone", ["Mars/Base", "Australia", "America", "a" * 300])
+@pytest.mark.parametrize(
+    "timezone",
+    [
+        "Mars/Base",
+        "Australia",
+        "America",
+        "a" * 300,
+        "posixrules",
+        "localtime",
+        "right/UTC",
+    ],
+)
 def test_unknown_time_zone_is_refused(
     as_role: Any, world: World, timezone: str
 ) -> None:
